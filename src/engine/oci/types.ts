@@ -7,11 +7,16 @@ export const MediaType = {
   OciLayer: 'application/vnd.oci.image.layer.v1.tar',
   OciLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
   OciLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  OciLayerNondist: 'application/vnd.oci.image.layer.nondistributable.v1.tar',
   OciLayerNondistGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  OciLayerNondistZstd: 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+  OciEmpty: 'application/vnd.oci.empty.v1+json',
   DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   DockerConfig: 'application/vnd.docker.container.image.v1+json',
   DockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  /** Uncompressed Docker layer: what a legacy `docker save` layer.tar is, and what skopeo reports for it. */
+  DockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
   DockerLayerForeignGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
 } as const;
 
@@ -19,6 +24,10 @@ export const AnnotationRefName = 'org.opencontainers.image.ref.name';
 export const AnnotationBaseName = 'org.opencontainers.image.base.name';
 export const AnnotationBaseDigest = 'org.opencontainers.image.base.digest';
 export const AnnotationCreated = 'org.opencontainers.image.created';
+/** containerd / Docker >= 25 put the full image name here, next to a short ref.name. */
+export const AnnotationContainerdName = 'io.containerd.image.name';
+/** buildx marks attestation manifests (platform unknown/unknown) with this annotation. */
+export const AnnotationDockerReferenceType = 'vnd.docker.reference.type';
 
 export interface Platform {
   architecture: string;
@@ -112,3 +121,37 @@ export function isManifestMediaType(mt: string | undefined): boolean {
 }
 
 export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+/** Any digest the image-spec grammar allows (algorithm:encoded); the reader only resolves these to paths. */
+export const ANY_DIGEST_RE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+/** True for the layer media types we can unpack (tar, optionally gzip/zstd compressed). */
+export function isLayerMediaType(mt: string): boolean {
+  return layerCompression(mt) !== undefined && /(layer|rootfs)/.test(mt);
+}
+
+/** "os/arch[/variant]"; missing parts become "unknown". */
+export function formatPlatform(p: Partial<Platform> | undefined): string {
+  const s = `${p?.os || 'unknown'}/${p?.architecture || 'unknown'}`;
+  return p?.variant ? `${s}/${p.variant}` : s;
+}
+
+/** Parses "os/arch[/variant]" (as the CLI and UI take it). */
+export function parsePlatform(s: string): Platform {
+  const [os, architecture, variant] = s.split('/');
+  return variant ? { os, architecture, variant } : { os, architecture };
+}
+
+/** Matches a platform filter: unset fields of `want` match anything. */
+export function platformMatches(have: Platform | undefined, want: Partial<Platform>): boolean {
+  if (!have) return false;
+  if (want.os && want.os !== have.os) return false;
+  if (want.architecture && want.architecture !== have.architecture) return false;
+  if (want.variant && want.variant !== have.variant) return false;
+  return true;
+}
+
+/** `blobs/<alg>/<encoded>`: where a layout stores the blob a digest names. */
+export function blobPath(digest: string): string {
+  const i = digest.indexOf(':');
+  return `blobs/${digest.slice(0, i)}/${digest.slice(i + 1)}`;
+}

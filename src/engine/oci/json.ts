@@ -1,0 +1,86 @@
+// Bounded JSON reads: manifests, configs and indexes are small by nature; a "manifest" of 2 GB is an attack or a
+// mistake, never something to load. Every parse failure names the blob it came from.
+
+import { LwError } from '../errors.ts';
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
+import { ANY_DIGEST_RE } from './types.ts';
+
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+/** Reads and parses a JSON blob of at most MAX_JSON_BYTES. `name` is a digest or archive path for messages. */
+export async function readJson(blob: Blob, name: string): Promise<{ value: unknown; bytes: Uint8Array }> {
+  if (blob.size > MAX_JSON_BYTES)
+    throw new LwError('corrupt', `${name} is ${blob.size} bytes: too large for a JSON document (limit 16 MiB).`, { blob: name });
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await blob.arrayBuffer());
+  } catch (e) {
+    throw new LwError('truncated', `${name} could not be read: ${(e as Error).message}`, { blob: name });
+  }
+  return { value: parseJson(bytes, name), bytes };
+}
+
+export function parseJson(bytes: Uint8Array, name: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new LwError('corrupt', `${name} is not valid JSON: ${(e as Error).message}`, { blob: name });
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function bad(name: string, what: string): LwError {
+  return new LwError('corrupt', `${name}: ${what}`, { blob: name });
+}
+
+/** Checks the fields a descriptor must have; the rest is kept as found. */
+export function asDescriptor(v: unknown, name: string, field: string): Descriptor {
+  if (!isObject(v)) throw bad(name, `${field} is not a descriptor object.`);
+  if (typeof v.digest !== 'string' || !ANY_DIGEST_RE.test(v.digest)) throw bad(name, `${field} has an invalid digest ${JSON.stringify(v.digest)}.`);
+  if (typeof v.size !== 'number' || !Number.isSafeInteger(v.size) || v.size < 0) throw bad(name, `${field} has an invalid size ${JSON.stringify(v.size)}.`);
+  if (v.mediaType !== undefined && typeof v.mediaType !== 'string') throw bad(name, `${field} has a non-string mediaType.`);
+  // mediaType is required by the spec but old writers omit it on index entries; '' marks "not given".
+  return { ...(v as unknown as Descriptor), mediaType: (v.mediaType as string | undefined) ?? '' };
+}
+
+export function asIndex(v: unknown, name: string): ImageIndex {
+  if (!isObject(v)) throw bad(name, 'an image index must be a JSON object.');
+  if (!Array.isArray(v.manifests)) throw bad(name, 'an image index needs a "manifests" array.');
+  const manifests = v.manifests.map((d, i) => asDescriptor(d, name, `manifests[${i}]`));
+  return { ...(v as unknown as ImageIndex), manifests };
+}
+
+export function asManifest(v: unknown, name: string): ImageManifest {
+  if (!isObject(v)) throw bad(name, 'an image manifest must be a JSON object.');
+  if (!Array.isArray(v.layers)) throw bad(name, 'an image manifest needs a "layers" array.');
+  const config = asDescriptor(v.config, name, 'config');
+  const layers = v.layers.map((d, i) => asDescriptor(d, name, `layers[${i}]`));
+  return { ...(v as unknown as ImageManifest), config, layers };
+}
+
+/**
+ * Only the shape is checked (an object; rootfs.diff_ids, when present, an array of strings). Missing required
+ * fields (os, architecture, rootfs) are left for diagnose to report: the image can still be shown.
+ */
+export function asConfig(v: unknown, name: string): ImageConfig {
+  if (!isObject(v)) throw bad(name, 'an image config must be a JSON object.');
+  const rootfs = v.rootfs;
+  if (rootfs !== undefined) {
+    if (!isObject(rootfs)) throw bad(name, '"rootfs" must be an object.');
+    const ids = rootfs.diff_ids;
+    if (ids !== undefined && (!Array.isArray(ids) || ids.some((d) => typeof d !== 'string')))
+      throw bad(name, '"rootfs.diff_ids" must be an array of digests.');
+  }
+  return v as unknown as ImageConfig;
+}
+
+/** Which kind of document a JSON blob is when its descriptor has no media type. */
+export function sniffKind(v: unknown): 'index' | 'manifest' | undefined {
+  if (!isObject(v)) return undefined;
+  if (Array.isArray(v.manifests)) return 'index';
+  if (isObject(v.config) && Array.isArray(v.layers)) return 'manifest';
+  return undefined;
+}
