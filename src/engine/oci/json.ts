@@ -1,9 +1,9 @@
 // Bounded JSON reads: manifests, configs and indexes are small by nature; a "manifest" of 2 GB is an attack or a
 // mistake, never something to load. Every parse failure names the blob it came from.
 
-import { LwError } from '../errors.ts';
-import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
-import { ANY_DIGEST_RE } from './types.ts';
+import { LwError } from '../errors';
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types';
+import { ANY_DIGEST_RE } from './types';
 
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
