@@ -1,0 +1,21 @@
+export * from './types';
+export { openTree, safeJoin, looksLikeTar, type FileTree, type OpenTreeOptions } from './tree';
+export {
+  openImage,
+  describeNonImage,
+  type Image,
+  type ImageArchive,
+  type Layer,
+  type OpenImageOptions,
+  type SkippedManifest,
+} from './archive';
+export { readJson, parseJson, asDescriptor, asIndex, asManifest, asConfig, MAX_JSON_BYTES } from './json';
+export { parseDockerManifest, configDigestFromPath } from './docker';
+export {
+  writeOciArchive,
+  writeDockerArchive,
+  dockerRepoTag,
+  DEFAULT_REPOSITORY,
+  type LayoutOut,
+  type DockerArchiveOptions,
+} from './write';

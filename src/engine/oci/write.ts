@@ -1,0 +1,171 @@
+// Output archives, composed as Blobs from the blobs given (input slices, scratch files, small JSON): nothing is
+// copied or hashed here. Deterministic: fixed entry order (oci-layout, index.json[, manifest.json], then blobs by
+// digest), mtime 0, uid/gid 0, no user/group names, mode 0644 files / 0755 directories.
+
+import { LwError } from '../errors';
+import { tarBlob } from '../tar/writer';
+import type { TarHeaderInput } from '../tar/types';
+import { asIndex, asManifest, parseJson } from './json';
+import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, Platform } from './types';
+import {
+  AnnotationContainerdName,
+  AnnotationRefName,
+  blobPath,
+  isIndexMediaType,
+  layerCompression,
+  platformMatches,
+} from './types';
+
+export interface LayoutOut {
+  /** Every blob the index reaches (indexes, manifests, configs, layers), by digest. Extra blobs are written too. */
+  blobs: Map<string, Blob>;
+  index: ImageIndex;
+}
+
+type TarFile = { header: TarHeaderInput; body?: Blob | Uint8Array };
+
+const enc = new TextEncoder();
+
+function file(path: string, body: Blob | Uint8Array): TarFile {
+  const size = body instanceof Blob ? body.size : body.length;
+  return { header: { path, type: 'file', size, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: 0 }, body };
+}
+
+function dir(path: string): TarFile {
+  return { header: { path, type: 'dir', mode: 0o755, uid: 0, gid: 0, uname: '', gname: '', mtime: 0 } };
+}
+
+/** oci-layout, index.json (and optional extras such as manifest.json), then blobs/<alg>/ sorted by digest. */
+function layoutFiles(out: LayoutOut, extra: TarFile[] = []): TarFile[] {
+  const files: TarFile[] = [
+    file('oci-layout', enc.encode('{"imageLayoutVersion":"1.0.0"}')),
+    file('index.json', enc.encode(JSON.stringify(out.index))),
+    ...extra,
+    dir('blobs/'),
+  ];
+  const digests = [...out.blobs.keys()].sort();
+  const algs = [...new Set(digests.map((d) => d.slice(0, d.indexOf(':'))))];
+  for (const alg of algs) {
+    files.push(dir(`blobs/${alg}/`));
+    for (const d of digests) if (d.startsWith(`${alg}:`)) files.push(file(blobPath(d), out.blobs.get(d)!));
+  }
+  return files;
+}
+
+/** An OCI archive: the tar of an OCI image layout, as `skopeo copy oci-archive:` and `umoci` (extracted) read it. */
+export function writeOciArchive(out: LayoutOut): Blob {
+  return tarBlob(layoutFiles(out));
+}
+
+export interface DockerArchiveOptions {
+  /** Repository for tags that are only a tag (ref.name `latest`): default `layerwright/image`. */
+  repository?: string;
+  /** When several images carry the same tag (a multi-platform index), the image of this platform gets it. */
+  platform?: Partial<Platform>;
+}
+
+export const DEFAULT_REPOSITORY = 'layerwright/image';
+
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+const NAME_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const DOMAIN_RE = /^(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*:[0-9]+)$/;
+
+/**
+ * The Docker RepoTag (`name:tag`) for an OCI ref.name, or undefined when none can be made (a digest reference,
+ * an invalid name). A bare tag (`latest`, `v1.2`) gets `repository`; a full reference is kept, `:latest` added
+ * when it has no tag.
+ */
+export function dockerRepoTag(ref: string, repository = DEFAULT_REPOSITORY): string | undefined {
+  if (ref.includes('@')) return undefined;
+  if (TAG_RE.test(ref) && !ref.includes(':')) return `${repository}:${ref}`;
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const [name, tag] = colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+  if (!TAG_RE.test(tag)) return undefined;
+  const parts = name.split('/');
+  const domain = parts.length > 1 && DOMAIN_RE.test(parts[0]) ? parts.shift()! : undefined;
+  if (!NAME_RE.test(parts.join('/'))) return undefined;
+  return `${domain ? domain + '/' : ''}${parts.join('/')}:${tag}`;
+}
+
+interface FoundImage {
+  descriptor: Descriptor;
+  manifest: ImageManifest;
+  refs: string[];
+}
+
+async function jsonBlob(out: LayoutOut, digest: string): Promise<unknown> {
+  const blob = out.blobs.get(digest);
+  if (!blob) throw new LwError('missing-blob', `The output lacks ${digest}, which its index refers to.`, { blob: digest });
+  return parseJson(new Uint8Array(await blob.arrayBuffer()), digest);
+}
+
+/** Image manifests reachable from the index, in order, with the ref.names (and containerd names) on the way. */
+async function findImages(out: LayoutOut): Promise<FoundImage[]> {
+  const found: FoundImage[] = [];
+  const walk = async (idx: ImageIndex, refs: string[], depth: number): Promise<void> => {
+    for (const d of idx.manifests) {
+      const here = [...refs];
+      for (const key of [AnnotationContainerdName, AnnotationRefName]) {
+        const v = d.annotations?.[key];
+        if (v && !here.includes(v)) here.push(v);
+      }
+      const value = await jsonBlob(out, d.digest);
+      if (isIndexMediaType(d.mediaType) || (!d.mediaType && Array.isArray((value as { manifests?: unknown }).manifests))) {
+        if (depth > 8) throw new LwError('corrupt', `The index ${d.digest} nests too deep.`, { blob: d.digest });
+        await walk(asIndex(value, d.digest), here, depth + 1);
+      } else found.push({ descriptor: d, manifest: asManifest(value, d.digest), refs: here });
+    }
+  };
+  await walk(out.index, [], 0);
+  return found;
+}
+
+/**
+ * A docker-archive that Docker 20.10 `docker load` reads: the OCI layout (so skopeo `oci-archive:` reads it too,
+ * like Docker >= 25's `docker save`) plus `manifest.json` whose Config/Layers name the blob paths. Layers stay as
+ * stored (gzip included: `docker load` decompresses them and checks each diff_id). Each tag goes to the first
+ * image carrying it (or the one matching `opts.platform`): Docker cannot hold two images under one tag.
+ */
+export async function writeDockerArchive(out: LayoutOut, opts: DockerArchiveOptions = {}): Promise<Blob> {
+  const images = await findImages(out);
+  if (images.length === 0) throw new LwError('not-an-image', 'The index lists no image manifest to write.');
+  const preferred = opts.platform ? images.find((i) => i.descriptor.platform && platformMatches(i.descriptor.platform, opts.platform!)) : undefined;
+  const ordered = preferred ? [preferred, ...images.filter((i) => i !== preferred)] : images;
+  const taken = new Set<string>();
+  const entries = new Map<FoundImage, DockerManifestEntry>();
+  for (const img of ordered) {
+    const tags: string[] = [];
+    for (const ref of img.refs) {
+      const t = dockerRepoTag(ref, opts.repository);
+      if (t && !taken.has(t)) {
+        taken.add(t);
+        tags.push(t);
+      }
+    }
+    const entry: DockerManifestEntry = { Config: blobPath(img.manifest.config.digest), RepoTags: tags, Layers: [] };
+    if (!out.blobs.has(img.manifest.config.digest))
+      throw new LwError('missing-blob', `The config ${img.manifest.config.digest} is missing from the output.`, { blob: img.manifest.config.digest });
+    for (const l of img.manifest.layers) {
+      entry.Layers.push(blobPath(l.digest));
+      if (out.blobs.has(l.digest)) continue;
+      if (!l.urls?.length || layerCompression(l.mediaType) === undefined)
+        throw new LwError('missing-blob', `The layer ${l.digest} is missing from the output.`, { blob: l.digest });
+      // A foreign layer Docker fetches from its URLs: LayerSources is keyed by the diff_id, which only the
+      // config knows; the caller must then include the config (checked above).
+      entry.LayerSources ??= {};
+      entry.LayerSources[await foreignDiffId(out, img.manifest, l)] = l;
+    }
+    entries.set(img, entry);
+  }
+  const manifestJson = enc.encode(JSON.stringify(images.map((i) => entries.get(i)!)));
+  return tarBlob(layoutFiles(out, [file('manifest.json', manifestJson)]));
+}
+
+async function foreignDiffId(out: LayoutOut, manifest: ImageManifest, layer: Descriptor): Promise<string> {
+  const config = (await jsonBlob(out, manifest.config.digest)) as { rootfs?: { diff_ids?: string[] } };
+  const i = manifest.layers.indexOf(layer);
+  const id = config.rootfs?.diff_ids?.[i];
+  if (!id) throw new LwError('corrupt', `The config lists no diff_id for layer ${i}.`, { blob: manifest.config.digest, layer: i });
+  return id;
+}
