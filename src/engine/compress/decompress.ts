@@ -1,0 +1,279 @@
+// Decompressed views of layer blobs, as pull-based ReadableStreams: nothing is read ahead of the
+// consumer beyond one chunk, and cancelling the stream (or aborting the signal) stops the reads.
+//
+// gzip from a Blob takes the native DecompressionStream first (3x faster than fflate in Chromium).
+// Native inflaters disagree at the edges: Chromium rejects multi-member gzip ("Junk found after end
+// of compressed data") and trailing zero padding, Node accepts both. So when the native decoder
+// fails for any reason other than plain truncation, the Blob is decoded again from its start by
+// GunzipDecoder (fflate + our own member/trailer handling), which is the authority on the verdict;
+// the bytes already handed downstream are skipped, so the consumer never notices the switch.
+
+import { LwError, asLwError, throwIfAborted } from '../errors';
+import { detectCompression, sniffBlob, type Compression } from './detect';
+import { GunzipDecoder } from './gunzip';
+import { ZstdDecoder } from './zstd';
+
+export interface DecompressOptions {
+  signal?: AbortSignal;
+  /**
+   * Makes the native gzip decoder; null means "none available" (decode with fflate only).
+   * Defaults to DecompressionStream('gzip') where it exists. Tests replace it to imitate browsers.
+   */
+  nativeGunzip?: (() => TransformStream<Uint8Array, Uint8Array>) | null;
+}
+
+/** Input is fed to the decoders in pieces of at most this size, which bounds the output per step. */
+const PIECE = 64 * 1024;
+
+// Messages native inflaters use for input that simply stops early (Node's zlib, Chromium).
+const NATIVE_TRUNCATED = /unexpected end of file|truncated/i;
+
+interface Decoder {
+  push(chunk: Uint8Array): void;
+  finish(): void;
+}
+
+interface Source {
+  /** One or more output chunks, or null at the end. Throws LwError. */
+  next(signal?: AbortSignal): Promise<Uint8Array[] | null>;
+  cancel(): void;
+}
+
+function makeDecoder(kind: Compression, emit: (c: Uint8Array) => void): Decoder {
+  switch (kind) {
+    case 'gzip':
+      return new GunzipDecoder(emit);
+    case 'zstd':
+      return new ZstdDecoder(emit);
+    case 'none':
+      return { push: emit, finish() {} };
+    case 'bzip2':
+    case 'xz':
+      throw new LwError(
+        'unsupported-media-type',
+        `This data is ${kind}-compressed; layerwright reads only gzip, zstd and uncompressed layers.`,
+      );
+    default:
+      throw new LwError('invalid-argument', `Unknown compression "${String(kind)}".`);
+  }
+}
+
+/** Pulls compressed input through a decoder, dropping the first `skip` bytes of output. */
+class DecodePump implements Source {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder: Decoder;
+  private out: Uint8Array[] = [];
+  private rest: Uint8Array | null = null;
+  private ended = false;
+
+  constructor(src: ReadableStream<Uint8Array>, kind: Compression, private skip = 0) {
+    this.decoder = makeDecoder(kind, (c) => this.take(c));
+    this.reader = src.getReader();
+  }
+
+  private take(c: Uint8Array): void {
+    if (this.skip > 0) {
+      if (this.skip >= c.length) {
+        this.skip -= c.length;
+        return;
+      }
+      c = c.subarray(this.skip);
+      this.skip = 0;
+    }
+    this.out.push(c);
+  }
+
+  async next(signal?: AbortSignal): Promise<Uint8Array[] | null> {
+    for (;;) {
+      throwIfAborted(signal);
+      if (this.out.length) {
+        const r = this.out;
+        this.out = [];
+        return r;
+      }
+      if (this.ended) return null;
+      if (!this.rest) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await this.reader.read();
+        } catch (e) {
+          throw asLwError(e, 'truncated');
+        }
+        if (r.done) {
+          this.ended = true;
+          this.decoder.finish();
+          continue;
+        }
+        this.rest = r.value;
+      }
+      const piece = this.rest.length > PIECE ? this.rest.subarray(0, PIECE) : this.rest;
+      this.rest = piece.length < this.rest.length ? this.rest.subarray(piece.length) : null;
+      this.decoder.push(piece);
+    }
+  }
+
+  cancel(): void {
+    this.reader.cancel().catch(() => {});
+  }
+}
+
+/** Native gzip first; on failure the authoritative decoder restarts from the Blob's first byte. */
+class GzipBlobSource implements Source {
+  private native: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  private fallback: DecodePump | null = null;
+  private emitted = 0;
+
+  constructor(
+    private readonly blob: Blob,
+    makeNative: (() => TransformStream<Uint8Array, Uint8Array>) | null,
+  ) {
+    if (makeNative) this.native = blob.stream().pipeThrough(makeNative()).getReader();
+    else this.fallback = new DecodePump(blob.stream(), 'gzip');
+  }
+
+  async next(signal?: AbortSignal): Promise<Uint8Array[] | null> {
+    throwIfAborted(signal);
+    if (this.native) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await this.native.read();
+      } catch (e) {
+        this.native = null;
+        throwIfAborted(signal);
+        const msg = String((e as Error)?.message ?? e);
+        if (NATIVE_TRUNCATED.test(msg))
+          throw new LwError('truncated', `Truncated: the gzip stream ends early (${msg}).`);
+        this.fallback = new DecodePump(this.blob.stream(), 'gzip', this.emitted);
+        return this.fallback.next(signal);
+      }
+      if (r.done) return null;
+      this.emitted += r.value.length;
+      return [r.value];
+    }
+    return this.fallback!.next(signal);
+  }
+
+  cancel(): void {
+    this.native?.cancel().catch(() => {});
+    this.fallback?.cancel();
+  }
+}
+
+function defaultNative(): (() => TransformStream<Uint8Array, Uint8Array>) | null {
+  if (typeof DecompressionStream === 'undefined') return null;
+  return () => new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>;
+}
+
+/** Wraps a Source into a pull-based ReadableStream with LwErrors and signal cancellation. */
+function sourceStream(open: () => Promise<Source> | Source, signal?: AbortSignal): ReadableStream<Uint8Array> {
+  let source: Source | null = null;
+  let finished = false;
+  let onAbort: (() => void) | null = null;
+  const done = () => {
+    finished = true;
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  };
+  return new ReadableStream<Uint8Array>({
+    start(ctrl) {
+      if (!signal) return;
+      // Abort errors the stream at once, even while the consumer is not reading.
+      onAbort = () => {
+        if (finished) return;
+        done();
+        source?.cancel();
+        ctrl.error(new LwError('cancelled', 'The operation was cancelled.'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    },
+    async pull(ctrl) {
+      if (finished) return;
+      try {
+        throwIfAborted(signal);
+        if (!source) source = await open();
+        const chunks = await source.next(signal);
+        if (finished) return;
+        if (!chunks) {
+          done();
+          ctrl.close();
+          return;
+        }
+        for (const c of chunks) ctrl.enqueue(c);
+      } catch (e) {
+        if (finished) return;
+        done();
+        source?.cancel();
+        ctrl.error(asLwError(e));
+      }
+    },
+    cancel() {
+      done();
+      source?.cancel();
+    },
+  });
+}
+
+/**
+ * The decompressed content of a blob. `kind` is detected from the magic bytes when omitted.
+ * Errors (LwError) arrive through the stream: truncated, corrupt, unsupported-media-type, cancelled.
+ */
+export function decompressBlob(
+  blob: Blob,
+  kind?: Compression,
+  opts: DecompressOptions = {},
+): ReadableStream<Uint8Array> {
+  const native = opts.nativeGunzip === undefined ? defaultNative() : opts.nativeGunzip;
+  return sourceStream(async () => {
+    const k = kind ?? (await sniffBlob(blob));
+    if (k === 'gzip') return new GzipBlobSource(blob, native);
+    return new DecodePump(blob.stream(), k);
+  }, opts.signal);
+}
+
+/** Decompresses a stream that cannot be re-read (so gzip always takes the fflate decoder). */
+export function decompressStream(
+  src: ReadableStream<Uint8Array>,
+  kind: Compression,
+  opts: { signal?: AbortSignal } = {},
+): ReadableStream<Uint8Array> {
+  return sourceStream(() => new DecodePump(src, kind), opts.signal);
+}
+
+/** Detects the compression of a stream's first bytes; returns it with a stream that still has them. */
+export async function sniffStream(
+  src: ReadableStream<Uint8Array>,
+): Promise<{ kind: Compression; stream: ReadableStream<Uint8Array> }> {
+  const reader = src.getReader();
+  const head: Uint8Array[] = [];
+  let n = 0;
+  let done = false;
+  while (n < 6) {
+    const r = await reader.read();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    n += r.value.length;
+  }
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const h of head) {
+    all.set(h, o);
+    o += h.length;
+  }
+  const stream = new ReadableStream<Uint8Array>({
+    start(ctrl) {
+      for (const h of head) ctrl.enqueue(h);
+      if (done) ctrl.close();
+    },
+    async pull(ctrl) {
+      const r = await reader.read();
+      if (r.done) ctrl.close();
+      else ctrl.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return { kind: detectCompression(all), stream };
+}

@@ -1,0 +1,59 @@
+// Shared helpers for the compress tests.
+import { randomBytes } from 'node:crypto';
+
+export async function readAll(s: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  const r = s.getReader();
+  for (;;) {
+    const { done, value } = await r.read();
+    if (done) break;
+    parts.push(value);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Resolves to the error the stream fails with (or null if it ends normally). */
+export async function failure(s: ReadableStream<Uint8Array>): Promise<{ code?: string; message: string } | null> {
+  try {
+    await readAll(s);
+    return null;
+  } catch (e) {
+    return e as { code?: string; message: string };
+  }
+}
+
+/** A stream of `data` cut at the given sizes (cycled). */
+export function chunked(data: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> {
+  let pos = 0;
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (pos >= data.length) return c.close();
+      const n = Math.max(1, sizes[i++ % sizes.length]);
+      c.enqueue(data.slice(pos, pos + n));
+      pos += n;
+    },
+  });
+}
+
+export function randomSizes(count: number, max: number): number[] {
+  return Array.from({ length: count }, () => 1 + Math.floor(Math.random() * max));
+}
+
+/** Mixed content: compressible text, runs and random bytes (so every DEFLATE block type shows up). */
+export function sampleData(size: number): Buffer {
+  const parts: Buffer[] = [];
+  let n = 0;
+  while (n < size) {
+    const kind = parts.length % 3;
+    const p =
+      kind === 0
+        ? Buffer.from(`line ${n} of some text that repeats itself quite a lot\n`.repeat(40))
+        : kind === 1
+          ? Buffer.alloc(5000, n & 0xff)
+          : randomBytes(3000);
+    parts.push(p);
+    n += p.length;
+  }
+  return Buffer.concat(parts).subarray(0, size);
+}
