@@ -1,0 +1,126 @@
+// The project's ONE layer encoder (fix rewrites layers with it, build makes new ones). One streaming pass:
+//
+//   TarWriter -> coalesce -> sha256 (diff_id) -> deterministic gzip -> sha256 (digest) -> env.scratch
+//
+// Deterministic: the same tar bytes always give the same blob (fflate, fixed level, gzip header mtime 0 and no
+// name — see compress/gzip.ts), so the same input image fixed twice yields byte-identical output.
+// Memory stays flat: chunks flow through with backpressure, nothing is kept but the scratch file.
+
+import { TarWriter } from '../tar/writer';
+import { gzipStream } from '../compress/gzip';
+import { hashingStream } from '../digest/index';
+import { LwError, asLwError, throwIfAborted } from '../errors';
+import type { OpOptions, Scratch } from '../env';
+import { MediaType, layerCompression, type Descriptor } from '../oci/types';
+
+/** gzip level of every layer layerwright writes. Changing it changes every output digest: don't, casually. */
+export const LAYER_GZIP_LEVEL = 6;
+
+export interface EncodedLayer {
+  /** The stored layer (a scratch file: OPFS in the browser, a temp file under Node). */
+  blob: Blob;
+  /** mediaType (as requested), digest and size of `blob`. */
+  descriptor: Descriptor;
+  /** sha256 of the uncompressed tar, for rootfs.diff_ids. */
+  diffId: string;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
+}
+
+export interface EncodeLayerOptions extends OpOptions {
+  /**
+   * Media type of the result; its compression is what is written: `+gzip` / Docker `.tar.gzip` -> gzip,
+   * plain `tar` -> uncompressed (digest == diffId). zstd is not written (no pure-JS encoder we trust): ask for
+   * gzip. Default: OCI tar+gzip.
+   */
+  mediaType?: string;
+  /** Descriptor annotations to attach. */
+  annotations?: Record<string, string>;
+  /** Expected uncompressed size, reported to onProgress as `total` (0 = unknown). */
+  total?: number;
+  /** Scratch file name hint. */
+  name?: string;
+}
+
+/** Chunks below this are merged before hashing/deflating: per-chunk overhead dominates on 512-byte headers. */
+const COALESCE = 64 * 1024;
+
+/**
+ * Streams the tar that `write` produces into a new layer blob. `write` adds entries (add/addRaw); encodeLayer
+ * calls `finish()` (end-of-archive blocks) itself afterwards. On any failure or cancellation the scratch file
+ * is discarded and an LwError is thrown: no partial layer ever escapes.
+ */
+export async function encodeLayer(
+  write: (w: TarWriter) => Promise<void>,
+  env: { scratch: Scratch },
+  opts: EncodeLayerOptions = {},
+): Promise<EncodedLayer> {
+  const mediaType = opts.mediaType ?? MediaType.OciLayerGzip;
+  const compression = layerCompression(mediaType);
+  if (compression !== 'gzip' && compression !== 'none')
+    throw new LwError('unsupported-media-type', `Layers can be written as tar or tar+gzip, not ${mediaType}.`);
+  const { signal, onProgress } = opts;
+  throwIfAborted(signal);
+
+  const file = await env.scratch.create(opts.name ?? 'layer');
+  const diff = hashingStream();
+  const stored = hashingStream();
+  const input = new TransformStream<Uint8Array, Uint8Array>();
+  let chain = input.readable.pipeThrough(diff.stream);
+  if (compression === 'gzip') chain = chain.pipeThrough(gzipStream({ level: LAYER_GZIP_LEVEL }));
+  chain = chain.pipeThrough(stored.stream);
+  const piped = chain.pipeTo(new WritableStream<Uint8Array>({ write: (c) => file.write(c) }));
+  piped.catch(() => {}); // observed below; avoid an unhandled rejection while the writer is still busy
+
+  const writer = input.writable.getWriter();
+  let buf = new Uint8Array(COALESCE * 4);
+  let fill = 0;
+  let done = 0;
+  const total = opts.total ?? 0;
+  const flush = async () => {
+    if (fill === 0) return;
+    const out = buf.subarray(0, fill);
+    buf = new Uint8Array(COALESCE * 4);
+    fill = 0;
+    await writer.write(out);
+  };
+  const sink = async (chunk: Uint8Array) => {
+    throwIfAborted(signal);
+    done += chunk.length;
+    if (chunk.length >= COALESCE) {
+      await flush();
+      await writer.write(chunk.slice()); // the caller may reuse its buffer once we return
+    } else {
+      if (fill + chunk.length > buf.length) await flush();
+      buf.set(chunk, fill);
+      fill += chunk.length;
+      if (fill >= COALESCE) await flush();
+    }
+    onProgress?.(done, total, 'writing layer');
+  };
+
+  try {
+    const tw = new TarWriter(sink);
+    await write(tw);
+    await tw.finish();
+    await flush();
+    await writer.close();
+    await piped;
+    throwIfAborted(signal);
+    const blob = await file.close();
+    const d = diff.result();
+    const s = stored.result();
+    if (blob.size !== s.size)
+      throw new LwError('write-failed', `The layer file holds ${blob.size} bytes, ${s.size} were written.`);
+    const descriptor: Descriptor = { mediaType, digest: s.digest, size: s.size };
+    if (opts.annotations) descriptor.annotations = { ...opts.annotations };
+    onProgress?.(done, total || done, 'writing layer');
+    return { blob, descriptor, diffId: d.digest, tarSize: d.size };
+  } catch (e) {
+    const err = asLwError(e, 'write-failed');
+    await writer.abort(err).catch(() => {});
+    await piped.catch(() => {});
+    await file.abort().catch(() => {});
+    throw err;
+  }
+}
