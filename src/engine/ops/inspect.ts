@@ -92,7 +92,8 @@ export interface ImageDetails {
 /** What the UI shows about one image beyond `inspect`: config summary, history paired with layers. */
 export function imageDetails(img: Image): ImageDetails {
   const c = img.config.config ?? {};
-  const history = img.config.history ?? [];
+  // The config's shape is only loosely checked at open: a non-array history or non-object entries are shown as none.
+  const history = (Array.isArray(img.config.history) ? img.config.history : []).filter((h) => !!h && typeof h === 'object');
   const nonEmpty = history.filter((h) => !h.empty_layer);
   return {
     tags: [...img.tags],

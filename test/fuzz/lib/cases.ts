@@ -92,6 +92,14 @@ const CONFIG_PATCHES: Patch[] = [
   ['arch-number', (c) => ((c.architecture = 5), c)],
   ['no-os', (c) => (delete c.os, c)],
   ['history-string', (c) => ((c.history = 'x'), c)],
+  ['history-nulls', (c) => ((c.history = [null, 1, 'x']), c)],
+  ['history-object', (c) => ((c.history = { 0: {} }), c)],
+  ['exposed-ports-string', (c) => ((c.config.ExposedPorts = 'x'), c)],
+  ['volumes-null', (c) => ((c.config.Volumes = null), c)],
+  ['entrypoint-object', (c) => ((c.config.Entrypoint = { a: 1 }), c)],
+  ['rootfs-string', (c) => ((c.rootfs = 'layers'), c)],
+  ['config-number', () => 5],
+  ['config-array', () => [1, 2]],
   ['history-mismatch', (c) => (c.history.push({ created_by: 'extra' }), c)],
   ['history-empty-layer', (c) => ((c.history[0].empty_layer = true), c)],
   ['cmd-string', (c) => ((c.config.Cmd = '/bin/sh'), c)],
@@ -147,7 +155,8 @@ function multiMember(tar: Uint8Array, at: number): Uint8Array {
   return cat(gz(tar.subarray(0, at)), gz(tar.subarray(at)));
 }
 
-export function buildCorpus(seed = 0x1a7e5): Case[] {
+/** `scale` multiplies the random groups (the fixed lists of JSON/descriptor cases stay as they are). */
+export function buildCorpus(seed = 0x1a7e5, scale = 2): Case[] {
   const rng = new Rng(seed);
   const cases: Case[] = [];
   const add = (c: Omit<Case, 'name'>) => cases.push({ ...c, name: `${String(cases.length).padStart(4, '0')} ${c.group}/${c.op}` });
@@ -213,37 +222,37 @@ export function buildCorpus(seed = 0x1a7e5): Case[] {
     ['docker25-tar', docker25, 60],
   ];
   for (const [group, src, n] of outer)
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n * scale; i++) {
       const m = mutate(rng, src.bytes, src.layout, TAR_OPS);
       add({ group, op: m.op, kind: 'image', bytes: m.bytes, expect: 'any' });
     }
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 50 * scale; i++) {
     const m = mutate(rng, ociGz, undefined, BLOB_OPS);
     add({ group: 'oci-tar.gz', op: 'gz-' + m.op, kind: 'image', bytes: m.bytes, expect: m.op === 'trunc' ? 'fail' : 'any' });
   }
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 50 * scale; i++) {
     const m = mutate(rng, oci.bytes, oci.layout, TAR_OPS);
     add({ group: 'oci-tar.gz', op: 'inner-' + m.op, kind: 'image', bytes: gz(m.bytes), expect: 'any' });
   }
 
   // --- a layer on its own (readTar over the raw or gzip stream)
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 300 * scale; i++) {
     const src = i % 4 === 3 ? B : A;
     const m = mutate(rng, src.bytes, src.layout, TAR_OPS);
     add({ group: 'layer-tar', op: m.op, kind: 'layer', bytes: m.bytes, expect: 'any' });
   }
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 60 * scale; i++) {
     const m = mutate(rng, gzA, undefined, BLOB_OPS);
     add({ group: 'layer-gz', op: m.op, kind: 'layer', bytes: m.bytes, expect: m.op === 'trunc' ? 'fail' : 'any' });
   }
 
   // --- re-chained: the damaged layer is named by its own digest and diff_id, so only the tar reader sees it
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 100 * scale; i++) {
     const m = mutate(rng, A.bytes, A.layout, TAR_OPS);
     add({ group: 'layer-rechained', op: m.op, kind: 'image', bytes: ociTar({ layerTars: [m.bytes, B.bytes] }), expect: 'any' });
   }
   const diffIds = [A.bytes, B.bytes].map((t) => 'sha256:' + hex(t));
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 60 * scale; i++) {
     const m = mutate(rng, gzA, undefined, BLOB_OPS);
     add({
       group: 'gz-rechained',

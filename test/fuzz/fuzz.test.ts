@@ -1,0 +1,172 @@
+// Bad input: >= 1,000 deterministic mutations of valid archives (see lib/cases.ts) through the engine's
+// readers and ops. Every case must end in an LwError with a known code or a clean result: no other exception
+// type, no hang (per-case timeout + a watchdog thread for synchronous loops), no unhandled rejection. Cases
+// with a known verdict must also get it right: valid variants pass, provably broken inputs never verify clean.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LwError } from '../../src/engine/errors';
+import { memoryScratch } from '../../src/engine/env';
+import { openImage } from '../../src/engine/oci/archive';
+import { inspect, imageDetails } from '../../src/engine/ops/inspect';
+import { verify } from '../../src/engine/ops/verify';
+import { summarize } from '../../src/ui/summary';
+import { readTar, scanTar, type TarEntry } from '../../src/engine/tar';
+import { decompressBlob, detectCompression } from '../../src/engine/compress';
+import { buildCorpus, type Case } from './lib/cases';
+import { Watchdog } from './lib/watchdog';
+import { loadOps, type Ops } from './lib/ops';
+
+const CODES = new Set([
+  'not-an-image', 'truncated', 'corrupt', 'digest-mismatch', 'size-mismatch', 'diffid-mismatch', 'missing-blob',
+  'unsupported-media-type', 'unsafe-path', 'symlink-loop', 'tag-not-found', 'invalid-argument', 'cancelled',
+  'write-failed',
+]);
+const CASE_TIMEOUT_MS = 10_000;
+
+/** Thrown for anything that is not an acceptable outcome; carries the case name into the failure list. */
+class Bad extends Error {}
+
+/** Where each entry is, as both readers must agree on it. */
+type Sig = string;
+const sig = (e: TarEntry): Sig => `${e.path}|${e.type}|${e.size}|${e.offset}|${e.dataOffset}|${e.linkpath}`;
+
+async function drainTar(blob: Blob, signal: AbortSignal): Promise<Sig[]> {
+  const out: Sig[] = [];
+  for await (const item of readTar(decompressBlob(blob, undefined, { signal }), { signal })) {
+    out.push(sig(item.entry));
+    if (out.length % 3 === 0) continue; // leave some content undrained: the reader must skip it itself
+    let n = 0;
+    for await (const c of item.data()) n += c.length;
+    if (n !== item.entry.size) throw new Bad(`readTar gave ${n} content bytes for ${item.entry.path}, size says ${item.entry.size}`);
+  }
+  return out;
+}
+
+function check(e: unknown, step: string): LwError {
+  if (!(e instanceof LwError)) {
+    const what = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
+    throw new Bad(`${step} threw a non-LwError: ${what}`);
+  }
+  if (!CODES.has(e.code)) throw new Bad(`${step} threw LwError with unknown code "${e.code}"`);
+  return e;
+}
+
+/** Runs one case; returns the outcome ('ok' or the first error code) and whether a failure was observed. */
+async function runCase(c: Case, ops: Ops, signal: AbortSignal): Promise<{ outcome: string; failed: boolean }> {
+  const blob = new Blob([c.bytes as BlobPart]);
+  let outcome = 'ok';
+  let failed = false;
+  const step = async (name: string, f: () => Promise<unknown> | unknown) => {
+    try {
+      return await f();
+    } catch (e) {
+      const err = check(e, name);
+      if (outcome === 'ok') outcome = err.code;
+      failed = true;
+      return undefined;
+    }
+  };
+
+  if (c.kind === 'layer') {
+    const streamed = (await step('readTar', () => drainTar(blob, signal))) as Sig[] | undefined;
+    if (detectCompression(c.bytes.subarray(0, 512)) === 'none') {
+      const scanned = (await step('scanTar', () => scanTar(blob, { signal }))) as TarEntry[] | undefined;
+      // the seeking reader and the streaming reader must see the same entries at the same offsets
+      if (streamed && scanned && streamed.join('\n') !== scanned.map(sig).join('\n'))
+        throw new Bad(`scanTar and readTar disagree (${scanned.length} vs ${streamed.length} entries)`);
+    }
+    return { outcome, failed };
+  }
+
+  const archive = (await step('openImage', () => openImage(blob, { scratch: memoryScratch() }, { signal }))) as
+    | Awaited<ReturnType<typeof openImage>>
+    | undefined;
+  if (!archive) return { outcome, failed };
+  await step('inspect', () => {
+    const r = inspect(archive);
+    JSON.stringify(r);
+    for (const img of archive.images) JSON.stringify(imageDetails(img));
+    summarize(archive, 'fuzz'); // what the worker sends the UI on open
+  });
+  if (archive.images.length === 0 || archive.skipped.length > 0) failed = true;
+  const r = (await step('verify', () => verify(archive, { signal }))) as Awaited<ReturnType<typeof verify>> | undefined;
+  if (r && !r.ok) {
+    failed = true;
+    if (outcome === 'ok') outcome = r.problems[0]?.code ?? 'verify-failed';
+    for (const p of r.problems) if (!CODES.has(p.code)) throw new Bad(`verify reported unknown code "${p.code}"`);
+  }
+  for (const img of archive.images)
+    for (const l of img.layers) if (l.blob) await step('readTar(layer)', () => drainTar(l.blob!, signal));
+  if (ops.diagnose) await step('diagnose', () => ops.diagnose!(archive, { scratch: memoryScratch() }, { signal }));
+  return { outcome, failed };
+}
+
+describe('fuzz: mutated archives', () => {
+  let ops: Ops;
+  let dog: Watchdog;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  beforeAll(async () => {
+    ops = await loadOps();
+    dog = new Watchdog(30_000);
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await dog.close();
+  });
+
+  it('every case ends in a typed error or a correct result', { timeout: 170_000 }, async () => {
+    const t0 = Date.now();
+    const cases = buildCorpus();
+    expect(cases.length).toBeGreaterThanOrEqual(1000);
+    const counts = new Map<string, number>();
+    const byGroup = new Map<string, Map<string, number>>();
+    const problems: string[] = [];
+    let slowest = { name: '', ms: 0 };
+    for (const c of cases) {
+      const ac = new AbortController();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, rej) => {
+        timer = setTimeout(() => {
+          ac.abort();
+          rej(new Bad(`timed out after ${CASE_TIMEOUT_MS} ms`));
+        }, CASE_TIMEOUT_MS);
+      });
+      const before = unhandled.length;
+      const t = Date.now();
+      dog.start(c.name);
+      let outcome: string;
+      try {
+        const r = await Promise.race([runCase(c, ops, ac.signal), timeout]);
+        outcome = r.outcome;
+        if (c.expect === 'pass' && r.failed) problems.push(`${c.name}: a valid input was rejected (${r.outcome})`);
+        if (c.expect === 'fail' && !r.failed) problems.push(`${c.name}: a broken input verified clean`);
+      } catch (e) {
+        outcome = 'BAD';
+        problems.push(`${c.name}: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        dog.stop();
+        clearTimeout(timer);
+      }
+      // let stray rejections of this case surface before blaming the next one
+      await new Promise((r) => setImmediate(r));
+      if (unhandled.length > before) problems.push(`${c.name}: unhandled rejection: ${String(unhandled[before])}`);
+      const ms = Date.now() - t;
+      if (ms > slowest.ms) slowest = { name: c.name, ms };
+      counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+      const g = byGroup.get(c.group) ?? new Map<string, number>();
+      g.set(outcome, (g.get(outcome) ?? 0) + 1);
+      byGroup.set(c.group, g);
+    }
+    const fmt = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ');
+    const lines = [
+      `fuzz: ${cases.length} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s (diagnose: ${ops.diagnose ? 'yes' : 'not yet'}); slowest ${slowest.ms} ms ${slowest.name}`,
+      `fuzz outcomes: ${fmt(counts)}`,
+      ...[...byGroup].map(([g, m]) => `  ${g.padEnd(16)} ${fmt(m)}`),
+    ];
+    console.log(lines.join('\n'));
+    if (problems.length) console.log(`fuzz problems (${problems.length}):\n  ` + problems.slice(0, 60).join('\n  '));
+    expect(problems).toEqual([]);
+  });
+});
