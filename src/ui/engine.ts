@@ -1,0 +1,64 @@
+// The UI's handle on the engine worker. `runJob` starts any job method of the worker API with a fresh job id
+// and a progress callback, and turns the plain `{code, message, where}` the worker throws back into an LwError.
+
+import * as Comlink from 'comlink';
+import { LwError, type ErrorCode } from '../engine/errors';
+import type { EngineApi, ProgressCallback, WireError } from '../../workers/engine.worker';
+
+let remote: Comlink.Remote<EngineApi> | undefined;
+
+/** The worker starts on first use, so the start screen paints without waiting for the engine. */
+export function engine(): Comlink.Remote<EngineApi> {
+  if (!remote) {
+    const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'layerwright-engine',
+    });
+    remote = Comlink.wrap<EngineApi>(worker);
+  }
+  return remote;
+}
+
+type JobFn = (jobId: string, onProgress: ProgressCallback | undefined, ...args: never[]) => Promise<unknown>;
+/** The worker methods that are jobs (made with `job(...)` in workers/engine.worker.ts). */
+export type JobName = { [K in keyof EngineApi]: EngineApi[K] extends JobFn ? K : never }[keyof EngineApi];
+export type JobArgs<K extends JobName> = EngineApi[K] extends (j: string, p: never, ...a: infer A) => unknown ? A : never;
+export type JobResult<K extends JobName> = Awaited<ReturnType<EngineApi[K]>>;
+
+export interface RunningJob<R> {
+  id: string;
+  result: Promise<R>;
+  cancel(): void;
+}
+
+let jobCounter = 0;
+
+export function runJob<K extends JobName>(
+  name: K,
+  args: JobArgs<K>,
+  onProgress?: ProgressCallback,
+): RunningJob<JobResult<K>> {
+  const id = `j${++jobCounter}`;
+  const api = engine();
+  const fn = api[name] as unknown as (id: string, p: ProgressCallback | undefined, ...a: unknown[]) => Promise<unknown>;
+  const result = fn(id, onProgress ? Comlink.proxy(onProgress) : undefined, ...args).catch((e: unknown) => {
+    throw fromWire(e);
+  }) as Promise<JobResult<K>>;
+  return { id, result, cancel: () => void api.cancel(id) };
+}
+
+const CODES = new Set<ErrorCode>([
+  'not-an-image', 'truncated', 'corrupt', 'digest-mismatch', 'size-mismatch', 'diffid-mismatch', 'missing-blob',
+  'unsupported-media-type', 'unsafe-path', 'symlink-loop', 'tag-not-found', 'invalid-argument', 'cancelled',
+  'write-failed',
+]);
+
+/** Rebuilds the typed error from what crossed the worker boundary (or wraps a worker crash). */
+export function fromWire(e: unknown): LwError {
+  if (e instanceof LwError) return e;
+  const w = e as Partial<WireError> | undefined;
+  if (w && typeof w === 'object' && typeof w.code === 'string' && CODES.has(w.code as ErrorCode))
+    return new LwError(w.code as ErrorCode, String(w.message ?? ''), w.where ?? {});
+  const message = e instanceof Error ? e.message : String(e);
+  return new LwError('corrupt', `The engine failed unexpectedly: ${message}`);
+}

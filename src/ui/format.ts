@@ -1,0 +1,48 @@
+// Number and text formatting for the UI.
+
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '—';
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
+}
+
+/** Bytes per second as "12.3 MB/s" (decimal-free MiB math; matches formatBytes). */
+export function formatRate(bytesPerSecond: number | undefined): string {
+  if (!bytesPerSecond || !Number.isFinite(bytesPerSecond)) return '— MB/s';
+  return `${(bytesPerSecond / (1024 * 1024)).toFixed(1)} MB/s`;
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 1) return '< 1 s';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** "sha256:0123456789ab…" — enough to tell blobs apart in a sentence; the full digest is shown nearby. */
+export function shortDigest(d: string): string {
+  const m = /^([a-z0-9]+):([a-f0-9]+)$/.exec(d);
+  return m && m[2].length > 12 ? `${m[1]}:${m[2].slice(0, 12)}…` : d;
+}
+
+export function mediaTypeShort(mt: string): string {
+  return mt
+    .replace('application/vnd.oci.image.layer.v1.', 'OCI ')
+    .replace('application/vnd.oci.image.', 'OCI ')
+    .replace('application/vnd.docker.image.rootfs.diff.', 'Docker ')
+    .replace('application/vnd.docker.', 'Docker ');
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}

@@ -1,0 +1,132 @@
+// The first screen end to end, in headless Chromium against the production build.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ROOT, startApp, type App } from './harness';
+import { makeFixtures, type Fixtures } from './fixtures';
+
+let app: App;
+let fx: Fixtures;
+let page: Page;
+
+beforeAll(async () => {
+  app = await startApp();
+  fx = await makeFixtures();
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+beforeEach(async () => {
+  page = app.page;
+  await page.goto(app.url);
+  await page.getByRole('heading', { name: 'Drop a container image here' }).waitFor();
+});
+
+async function openFile(path: string): Promise<void> {
+  await page.getByLabel('Open image', { exact: true }).setInputFiles(path);
+}
+
+async function layerRows(): Promise<string[]> {
+  const table = page.getByRole('table', { name: /Layers/ });
+  await table.waitFor();
+  return table.locator('tbody tr').allInnerTexts();
+}
+
+describe('first screen', () => {
+  it('serves a Content-Security-Policy that allows only its own origin', async () => {
+    const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    expect(meta).toContain("default-src 'self'");
+    expect(meta).toContain("connect-src 'self';");
+    expect(meta).toContain("script-src 'self';");
+    expect(meta).toContain("object-src 'none'");
+    const res = await page.request.get(app.url);
+    expect(res.headers()['content-security-policy']).toBe(meta);
+  });
+
+  it('opens an image through the file input labelled "Open image" and verifies it', async () => {
+    await openFile(fx.sample);
+    await page.getByRole('heading', { name: 'sample-image.tar' }).waitFor();
+    const rows = await layerRows();
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/OCI tar\+gzip/);
+    expect(await page.getByText('latest', { exact: true }).count()).toBeGreaterThan(0);
+    // The config is readable: CMD from the image.
+    expect(await page.getByRole('region', { name: 'Config' }).innerText()).toContain('["/bin/sh"]');
+
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByText(/Verified: \d+ blobs OK/).waitFor();
+    expect(await page.getByText(/Verified: \d+ blobs OK/).innerText()).toMatch(/Verified: 5 blobs OK/);
+  });
+
+  it('shows a progress bar with bytes, MB/s and ETA while verifying, and cancels', async () => {
+    await openFile(fx.big);
+    await page.getByRole('heading', { name: /big-/ }).waitFor();
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    const bar = page.getByRole('progressbar');
+    await bar.waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow')) > 0);
+    expect(Number(await bar.getAttribute('aria-valuemax'))).toBeGreaterThanOrEqual(fx.bigSize);
+    expect(await bar.getAttribute('aria-valuetext')).toMatch(/MB of .* · .*MB\/s · .* left/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('alert').getByText('Cancelled.', { exact: false }).first().waitFor();
+    expect(await bar.count()).toBe(0);
+
+    // Verify again and let it finish: the big layer checks out.
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByText(/Verified: 3 blobs OK/).waitFor({ timeout: 45_000 });
+  });
+
+  it('names the damaged blob in plain words when a digest does not match', async () => {
+    await openFile(fx.corrupted);
+    await page.getByRole('heading', { name: 'corrupted.tar' }).waitFor();
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'problem' });
+    await alert.waitFor();
+    const text = await alert.innerText();
+    const short = fx.corruptedBlob.slice(0, 'sha256:'.length + 12);
+    expect(text).toContain(`Blob ${short}… is damaged or was changed: its content does not match the digest that names it.`);
+    expect(text).toContain(fx.corruptedBlob);
+    // The layer row is marked.
+    expect(await page.locator('tr.bad').count()).toBe(1);
+  });
+
+  it('explains a file that is not an image', async () => {
+    await openFile(join(ROOT, 'package.json'));
+    const alert = page.getByRole('alert');
+    await alert.getByText(/not a container image layerwright can read/).waitFor();
+  });
+
+  it('opens the sample with one click', async () => {
+    await page.getByRole('button', { name: 'Try the sample image' }).click();
+    await page.getByRole('heading', { name: 'sample-image.tar' }).waitFor();
+    expect(await layerRows()).toHaveLength(3);
+    // "View JSON" shows the manifest as text.
+    await page.getByText('View JSON').click();
+    expect(await page.getByRole('region', { name: 'Manifest JSON' }).innerText()).toContain('"schemaVersion": 2');
+  });
+
+  it('opens an unpacked layout through "Open folder"', async () => {
+    await page.getByLabel('Open folder', { exact: true }).setInputFiles(fx.folder);
+    await page.getByRole('heading', { name: 'sample-folder' }).waitFor();
+    expect(await layerRows()).toHaveLength(3);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByText(/Verified: 5 blobs OK/).waitFor();
+  });
+
+  it('takes the README screenshot', async () => {
+    await page.getByRole('button', { name: 'Try the sample image' }).click();
+    await page.getByRole('heading', { name: 'sample-image.tar' }).waitFor();
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByText(/Verified: 5 blobs OK/).waitFor();
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'docs/screenshot.png'), fullPage: true });
+  });
+
+  it('made no requests to other origins and logged no errors', () => {
+    expect(app.foreign).toEqual([]);
+    expect(app.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,112 @@
+// Images the end-to-end tests open, made once per run under .tmp/e2e/ from the build's sample image and the
+// engine's own writers (nothing downloaded, no third-party tools except GNU tar to unpack a folder).
+
+import { spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openAsBlob, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { scanTar } from '../../src/engine/tar/reader';
+import { tarBlob } from '../../src/engine/tar/writer';
+import { digestBlob, sha256Bytes } from '../../src/engine/digest/index';
+import { writeOciArchive } from '../../src/engine/oci/write';
+import { AnnotationRefName, MediaType, type ImageConfig, type ImageManifest } from '../../src/engine/oci/types';
+import { ROOT } from './harness';
+
+export const FIXTURES = join(ROOT, '.tmp/e2e');
+
+export interface Fixtures {
+  sample: string;
+  /** The sample with one byte of a gzip layer header changed: that blob no longer matches its digest. */
+  corrupted: string;
+  corruptedBlob: string;
+  /** The sample unpacked into a folder (an OCI layout directory). */
+  folder: string;
+  /** An image with one big uncompressed layer, so Verify runs long enough to watch and cancel. */
+  big: string;
+  bigSize: number;
+}
+
+export async function makeFixtures(): Promise<Fixtures> {
+  mkdirSync(FIXTURES, { recursive: true });
+  const sample = join(FIXTURES, 'sample-image.tar');
+  copyFileSync(join(ROOT, 'dist/sample/sample-image.tar'), sample);
+
+  const corrupted = join(FIXTURES, 'corrupted.tar');
+  copyFileSync(sample, corrupted);
+  const corruptedBlob = await corruptFirstGzipBlob(corrupted);
+
+  const folder = join(FIXTURES, 'sample-folder');
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder);
+  const r = spawnSync('tar', ['-xf', sample, '-C', folder]);
+  if (r.status !== 0) throw new Error(`tar -xf failed: ${r.stderr}`);
+
+  const bigSize = 192 * 1024 * 1024;
+  const big = join(FIXTURES, `big-${bigSize}.tar`);
+  if (!existsSync(big)) await makeBig(big, bigSize);
+  return { sample, corrupted, corruptedBlob, folder, big, bigSize };
+}
+
+/** Changes the gzip header's MTIME byte: the layer still decompresses, but its digest no longer matches. */
+async function corruptFirstGzipBlob(path: string): Promise<string> {
+  const entries = await scanTar(await openAsBlob(path));
+  const fd = openSync(path, 'r+');
+  try {
+    for (const e of entries) {
+      const m = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(e.path);
+      if (!m || e.size < 10) continue;
+      const head = Buffer.alloc(2);
+      readSync(fd, head, 0, 2, e.dataOffset);
+      if (head[0] !== 0x1f || head[1] !== 0x8b) continue;
+      writeSync(fd, Buffer.from([0x2a]), 0, 1, e.dataOffset + 4);
+      return `sha256:${m[1]}`;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  throw new Error('the sample has no gzip layer to corrupt');
+}
+
+async function makeBig(path: string, size: number): Promise<void> {
+  const enc = new TextEncoder();
+  // One file of zeros in an uncompressed layer: its digest is also its diff_id.
+  const layer = tarBlob([
+    { header: { path: 'data/', type: 'dir', mode: 0o755, mtime: 0 } },
+    { header: { path: 'data/zeros.bin', type: 'file', size, mode: 0o644, mtime: 0 }, body: new Blob([new Uint8Array(size)]) },
+  ]);
+  const layerDigest = await digestBlob(layer);
+  const config: ImageConfig = {
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Cmd: ['/bin/true'] },
+    rootfs: { type: 'layers', diff_ids: [layerDigest] },
+    history: [{ created_by: 'e2e fixture: one big layer' }],
+  };
+  const configBytes = enc.encode(JSON.stringify(config));
+  const configDigest = await sha256Bytes(configBytes);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    config: { mediaType: MediaType.OciConfig, digest: configDigest, size: configBytes.byteLength },
+    layers: [{ mediaType: MediaType.OciLayer, digest: layerDigest, size: layer.size }],
+  };
+  const manifestBytes = enc.encode(JSON.stringify(manifest));
+  const manifestDigest = await sha256Bytes(manifestBytes);
+  const archive = writeOciArchive({
+    blobs: new Map([
+      [layerDigest, layer],
+      [configDigest, new Blob([configBytes])],
+      [manifestDigest, new Blob([manifestBytes])],
+    ]),
+    index: {
+      schemaVersion: 2,
+      manifests: [
+        { mediaType: MediaType.OciManifest, digest: manifestDigest, size: manifestBytes.byteLength, annotations: { [AnnotationRefName]: 'big' } },
+      ],
+    },
+  });
+  const tmp = `${path}.part`;
+  await pipeline(Readable.fromWeb(archive.stream() as import('node:stream/web').ReadableStream), createWriteStream(tmp));
+  renameSync(tmp, path);
+}

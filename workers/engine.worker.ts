@@ -1,0 +1,174 @@
+// The engine worker: a thin comlink adapter over src/engine. It owns the opened archives (sessions) and the
+// running jobs; the UI thread only posts Files here and gets back plain JSON, so it never touches image bytes.
+//
+// Adding an operation = one `job(async (ctx, ...args) => ...)` entry in `api` below. The UI calls it with
+// `runJob('name', [args...])` (src/ui/engine.ts), which supplies the job id and the progress callback.
+
+import * as Comlink from 'comlink';
+import { LwError, asLwError, type ErrorCode, type ErrorWhere } from '../src/engine/errors';
+import type { OpOptions, Scratch } from '../src/engine/env';
+import { openImage, type ImageArchive } from '../src/engine/oci/archive';
+import { verify as verifyOp, type VerifyResult } from '../src/engine/ops/verify';
+import { browserScratch } from '../src/platform/browser';
+import { summarize, type OpenSummary } from '../src/ui/summary';
+
+/** Progress as the UI receives it: bytes done/total and what is being worked on. */
+export type ProgressCallback = (done: number, total: number, label?: string) => void;
+/** An error as it crosses the worker boundary (LwError.toJSON()). */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  where: ErrorWhere;
+}
+/** A folder pick or drop: every file with its path relative to the folder picked. */
+export type FolderInput = { path: string; file: File }[];
+export type OpenInput = File | Blob | FolderInput;
+
+/** Verify's result for the UI: problems as errors (code, message, where) so they read like any other error. */
+export interface VerifySummary {
+  ok: boolean;
+  blobs: number;
+  bytes: number;
+  ms: number;
+  problems: (WireError & { expected?: string; actual?: string })[];
+  /** Uncompressed layer sizes by layer digest, when the engine reports them. */
+  uncompressed: Record<string, number>;
+}
+
+function verifySummary(r: VerifyResult): VerifySummary {
+  return {
+    ok: r.ok,
+    blobs: r.blobs,
+    bytes: r.bytes,
+    ms: r.ms,
+    problems: r.problems.map((p) => ({
+      code: p.code,
+      message: p.message,
+      where: { blob: p.blob, layer: p.layer, entry: p.path },
+      expected: p.expected,
+      actual: p.actual,
+    })),
+    uncompressed: (r as { uncompressed?: Record<string, number> }).uncompressed ?? {},
+  };
+}
+
+interface Session {
+  name: string;
+  archive: ImageArchive;
+}
+
+/** What a job body gets: the opened sessions, the scratch, and OpOptions to hand to engine ops. */
+export interface JobContext {
+  env: { scratch: Scratch };
+  opts: Required<Pick<OpOptions, 'signal'>> & OpOptions;
+  session(id: string): Session;
+  addSession(s: Session): string;
+}
+
+const sessions = new Map<string, Session>();
+const jobs = new Map<string, AbortController>();
+let scratchPromise: ReturnType<typeof browserScratch> | undefined;
+let nextSession = 0;
+
+const PROGRESS_INTERVAL_MS = 100; // ~10 updates a second is smooth and keeps postMessage traffic negligible
+
+/** Wraps an op body as a cancellable job with throttled progress and errors made plain for the wire. */
+function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Promise<R>) {
+  return async (jobId: string, onProgress: ProgressCallback | undefined, ...args: A): Promise<R> => {
+    const controller = new AbortController();
+    jobs.set(jobId, controller);
+    const progress = throttle(onProgress);
+    try {
+      const { scratch } = await (scratchPromise ??= browserScratch());
+      const ctx: JobContext = {
+        env: { scratch },
+        opts: { signal: controller.signal, onProgress: progress.report },
+        session(id) {
+          const s = sessions.get(id);
+          if (!s) throw new LwError('invalid-argument', 'This image is no longer open; open it again.');
+          return s;
+        },
+        addSession(s) {
+          const id = `s${++nextSession}`;
+          sessions.set(id, s);
+          return id;
+        },
+      };
+      const result = await body(ctx, ...args);
+      progress.flush();
+      return result;
+    } catch (e) {
+      // A plain object, not an Error: comlink would keep only an Error's message and drop code and where.
+      const err = controller.signal.aborted ? new LwError('cancelled', 'The operation was cancelled.') : asLwError(e);
+      throw err.toJSON() satisfies WireError;
+    } finally {
+      jobs.delete(jobId);
+      progress.release();
+    }
+  };
+}
+
+function throttle(cb: ProgressCallback | undefined) {
+  let last = 0;
+  let pending: [number, number, string | undefined] | undefined;
+  return {
+    report(done: number, total: number, label?: string) {
+      if (!cb) return;
+      const now = performance.now();
+      pending = [done, total, label];
+      if (now - last >= PROGRESS_INTERVAL_MS || done >= total) {
+        last = now;
+        void cb(done, total, label); // fire and forget: never let the UI slow the engine down
+        pending = undefined;
+      }
+    },
+    flush() {
+      if (cb && pending) void cb(...pending);
+      pending = undefined;
+    },
+    release() {
+      const proxy = cb as unknown as { [Comlink.releaseProxy]?: () => void } | undefined;
+      proxy?.[Comlink.releaseProxy]?.();
+    },
+  };
+}
+
+function folderToMap(files: FolderInput): Map<string, Blob> {
+  // Paths keep the picked folder's name as their first segment; openImage looks through a single top folder.
+  return new Map(files.map((f) => [f.path.replace(/^\/+/, ''), f.file]));
+}
+
+const api = {
+  /** Opens an archive (File) or a folder (list of files) and returns a session id with everything to show. */
+  open: job(async (ctx, input: OpenInput, name: string): Promise<OpenSummary & { sessionId: string }> => {
+    const source = Array.isArray(input) ? folderToMap(input) : input;
+    const archive = await openImage(source, ctx.env, ctx.opts);
+    const sessionId = ctx.addSession({ name, archive });
+    return { sessionId, ...summarize(archive, name) };
+  }),
+
+  /** Checks every blob's size and digest and every layer's diff_id; all problems are collected. */
+  verify: job(async (ctx, sessionId: string) => {
+    const { archive } = ctx.session(sessionId);
+    return verifySummary(await verifyOp(archive, ctx.opts));
+  }),
+
+  /** Aborts a running job; its promise then rejects with code 'cancelled'. */
+  cancel(jobId: string): void {
+    jobs.get(jobId)?.abort();
+  },
+
+  /** Forgets an opened archive (the File stays with the page; nothing is copied). */
+  close(sessionId: string): void {
+    sessions.delete(sessionId);
+  },
+
+  /** Which scratch storage the worker ended up with, for the status line. */
+  async storage(): Promise<'opfs' | 'memory'> {
+    return (await (scratchPromise ??= browserScratch())).kind;
+  },
+};
+
+export type EngineApi = typeof api;
+
+Comlink.expose(api);
