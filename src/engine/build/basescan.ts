@@ -1,0 +1,136 @@
+// The base image as a merged filesystem view, read from its layers in two kinds of pass:
+//  1. scanBase: every base layer streamed once, headers only (content skipped, never buffered), whiteouts and
+//     replacements applied in order → an FsView of what the container sees, each node knowing (layer, ordinal).
+//  2. fetchBaseContent: only when the build needs bytes of some base files (usrmerge carry-over, identical-file
+//     checks), the layers holding them are streamed again and just those entries are copied to one scratch file;
+//     each node's `content` becomes a slice of it.
+
+import { LwError, throwIfAborted } from '../errors';
+import type { OpOptions, Scratch } from '../env';
+import { decompressBlob } from '../compress/decompress';
+import { readTar } from '../tar/reader';
+import { cleanPath } from '../layers/paths';
+import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
+import type { Layer } from '../oci/archive';
+import { FsView } from './view';
+import { nodeFromEntry, type FsNode } from './types';
+
+function layerBlob(layer: Layer): Blob {
+  if (!layer.blob)
+    throw new LwError('missing-blob', `Base layer ${layer.index} (${layer.descriptor.digest}) is missing from the archive.`, {
+      blob: layer.descriptor.digest,
+      layer: layer.index,
+    });
+  return layer.blob;
+}
+
+/** Bytes of compressed input, for progress across all base layers. */
+function totalSize(layers: Layer[]): number {
+  return layers.reduce((s, l) => s + (l.blob?.size ?? 0), 0);
+}
+
+export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<FsView> {
+  const view = new FsView();
+  const total = totalSize(layers);
+  let before = 0;
+  for (let li = 0; li < layers.length; li++) {
+    const blob = layerBlob(layers[li]);
+    const added: FsNode[] = [];
+    const whiteouts: string[] = [];
+    const opaques: string[] = [];
+    let ordinal = 0;
+    for await (const item of readTar(decompressBlob(blob, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+      throwIfAborted(opts.signal);
+      const e = item.entry;
+      const ord = ordinal++;
+      const c = cleanPath(e.path);
+      if (c.problem === 'escapes-root' || c.path === '') continue;
+      if (isWhiteout(c.path)) {
+        if (isOpaque(c.path)) opaques.push(opaqueDir(c.path)!);
+        else {
+          const t = whiteoutTarget(c.path);
+          if (t !== undefined) whiteouts.push(t);
+        }
+        continue;
+      }
+      const n = nodeFromEntry(e, c.path, e.type === 'hardlink' ? cleanPath(e.linkpath).path : '');
+      n.base = { layer: li, ordinal: ord };
+      added.push(n);
+      opts.onProgress?.(before + Math.min(blob.size, e.dataOffset / 4), total, `reading base layer ${li + 1}/${layers.length}`);
+    }
+    // Whiteouts act on the layers below only, so they go first; then the layer's own entries, in tar order.
+    for (const d of opaques) view.removeChildren(d);
+    for (const p of whiteouts) view.remove(p);
+    for (const n of added) view.put(n);
+    before += blob.size;
+    opts.onProgress?.(before, total, `reading base layer ${li + 1}/${layers.length}`);
+  }
+  return view;
+}
+
+/**
+ * Fills `content` of the given base nodes (regular files, or hardlinks: the bytes of their target in the same
+ * layer). Streams only the layers that hold one of them; the bytes land in one scratch file.
+ */
+export async function fetchBaseContent(layers: Layer[], nodes: FsNode[], env: { scratch: Scratch }, opts: OpOptions = {}): Promise<void> {
+  const want = new Map<number, Map<number, FsNode[]>>(); // layer -> ordinal -> nodes wanting it
+  const wantHardlink = new Map<number, Map<string, FsNode[]>>(); // layer -> target path -> hardlink nodes
+  for (const n of nodes) {
+    if (!n.base || n.content) continue;
+    if (n.type === 'file') {
+      let m = want.get(n.base.layer);
+      if (!m) want.set(n.base.layer, (m = new Map()));
+      const list = m.get(n.base.ordinal);
+      if (list) list.push(n);
+      else m.set(n.base.ordinal, [n]);
+    } else if (n.type === 'hardlink') {
+      let m = wantHardlink.get(n.base.layer);
+      if (!m) wantHardlink.set(n.base.layer, (m = new Map()));
+      const list = m.get(n.linkpath);
+      if (list) list.push(n);
+      else m.set(n.linkpath, [n]);
+    }
+  }
+  const layerIdx = [...new Set([...want.keys(), ...wantHardlink.keys()])].sort((a, b) => a - b);
+  if (layerIdx.length === 0) return;
+  const file = await env.scratch.create('base-content');
+  const placed: { nodes: FsNode[]; offset: number; size: number }[] = [];
+  let offset = 0;
+  try {
+    for (const li of layerIdx) {
+      const byOrd = want.get(li) ?? new Map<number, FsNode[]>();
+      const byTarget = wantHardlink.get(li) ?? new Map<string, FsNode[]>();
+      let ordinal = 0;
+      for await (const item of readTar(decompressBlob(layerBlob(layers[li]), undefined, { signal: opts.signal }), { signal: opts.signal })) {
+        throwIfAborted(opts.signal);
+        const ord = ordinal++;
+        const e = item.entry;
+        if (e.type !== 'file') continue;
+        const path = cleanPath(e.path).path;
+        // A hardlink refers to the entry of that path stored BEFORE it in the same layer: the last one seen wins.
+        const targets = byTarget.get(path);
+        const direct = byOrd.get(ord);
+        if (!targets && !direct) continue;
+        const start = offset;
+        for await (const chunk of item.data()) {
+          await file.write(chunk);
+          offset += chunk.length;
+        }
+        placed.push({ nodes: [...(direct ?? []), ...(targets ?? [])], offset: start, size: offset - start });
+        if (targets) byTarget.delete(path);
+      }
+      opts.onProgress?.(0, 0, `reading base layer ${li + 1} again for carried files`);
+    }
+    const pack = await file.close();
+    for (const p of placed) {
+      const blob = pack.slice(p.offset, p.offset + p.size);
+      for (const n of p.nodes) {
+        n.content = blob;
+        n.size = p.size;
+      }
+    }
+  } catch (e) {
+    await file.abort().catch(() => {});
+    throw e;
+  }
+}
