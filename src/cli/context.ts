@@ -1,0 +1,106 @@
+// The Node implementation of CliContext: stdout/stderr, Ctrl-C, a progress bar, opening inputs, writing outputs.
+
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { basename, dirname, join } from 'node:path';
+import { LwError } from '../engine/errors';
+import type { Progress } from '../engine/env';
+import { openImage } from '../engine/oci/archive';
+import { nodeScratch, openPath } from '../platform/node';
+import type { CliContext } from './command';
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stderrIsTTY: boolean;
+  /** Scratch directory parent (default: the OS temp dir). */
+  scratchDir?: string;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    stderrIsTTY: !!process.stderr.isTTY,
+    scratchDir: process.env.LAYERWRIGHT_TMP,
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+/** A one-line bar redrawn at most 10 times a second: label, bytes, percent, MB/s. */
+function progressBar(io: CliIO, label: string): Progress {
+  const t0 = Date.now();
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    const final = total > 0 && done >= total;
+    if (!final && now - last < 100) return;
+    last = now;
+    const secs = Math.max((now - t0) / 1000, 0.001);
+    const rate = `${(done / 1e6 / secs).toFixed(1)} MB/s`;
+    const frac = total > 0 ? `${formatBytes(done)} / ${formatBytes(total)} ${((100 * done) / total).toFixed(0).padStart(3)}%` : formatBytes(done);
+    io.stderr(`\r\x1b[K${label}: ${frac}  ${rate}`);
+    if (final) io.stderr('\r\x1b[K');
+  };
+}
+
+export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { dispose(): Promise<void> } {
+  const scratch = nodeScratch(io.scratchDir);
+  const ctx: CliContext & { dispose(): Promise<void> } = {
+    out: (line) => io.stdout(line + '\n'),
+    err: (line) => io.stderr(line + '\n'),
+    tty: io.stderrIsTTY,
+    env: { scratch },
+    signal,
+    progress: (label) => (io.stderrIsTTY ? progressBar(io, label) : undefined),
+    opts: (label) => ({ signal, onProgress: ctx.progress(label) }),
+    async openImage(path, opts) {
+      const input = await openPath(path);
+      const archive = await openImage(input, ctx.env, { ...ctx.opts('open'), ...opts });
+      if (io.stderrIsTTY) io.stderr('\r\x1b[K');
+      return archive;
+    },
+    async writeOutput(blob, path, label = 'write') {
+      const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+      const onProgress = ctx.progress(label);
+      let done = 0;
+      try {
+        const counted = blob.stream().pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, c) {
+              if (signal.aborted) throw new LwError('cancelled', 'The operation was cancelled.');
+              done += chunk.length;
+              onProgress?.(done, blob.size);
+              c.enqueue(chunk);
+            },
+          }),
+        );
+        await pipeline(Readable.fromWeb(counted as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(tmp, { flags: 'wx' }));
+        const st = await stat(tmp);
+        if (st.size !== blob.size) throw new LwError('write-failed', `Wrote ${st.size} of ${blob.size} bytes to ${path}.`);
+        await rename(tmp, path);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        if (e instanceof LwError) throw e;
+        const cause = (e as { cause?: unknown }).cause;
+        if (cause instanceof LwError) throw cause;
+        throw new LwError('write-failed', `Could not write ${path}: ${(e as Error).message}`);
+      }
+    },
+    dispose: () => scratch.dispose(),
+  };
+  return ctx;
+}
