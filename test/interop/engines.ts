@@ -397,7 +397,7 @@ export function attachEngines(info: EngineInfo): Engines {
   const dir = info.dir;
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp, { recursive: true });
-  const dockerEnv = { ...process.env, DOCKER_CONFIG: join(dir, 'docker-cli'), DOCKER_HOST: info.dockerSock ? `unix://${info.dockerSock}` : undefined };
+  const dockerEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: join(dir, 'docker-cli'), DOCKER_HOST: info.dockerSock ? `unix://${info.dockerSock}` : undefined };
   delete dockerEnv.DOCKER_CONTEXT;
   delete dockerEnv.DOCKER_TLS_VERIFY;
   delete dockerEnv.DOCKER_CERT_PATH;

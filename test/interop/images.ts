@@ -210,12 +210,16 @@ export async function containerdRootfsListing(e: Engines, archive: string, opts:
 
 // --- podman, skopeo, umoci, oci-image-tool ------------------------------------------------------------------------
 
-/** `podman load -i archive` → the first loaded image name. Throws on failure. */
+/**
+ * `podman load -i archive` → the loaded image's ID (an OCI archive tagged only `latest` loads as
+ * `localhost/latest:latest`, so names collide between fixtures; the ID does not). Throws on failure.
+ */
 export async function podmanLoad(e: Engines, archive: string): Promise<string> {
   const r = await e.podman(['load', '-i', archive], { timeoutMs: LONG });
   const m = /^Loaded image(?:\(s\))?: (.+)$/m.exec(r.stdout);
   if (!m) throw new Error(`podman load: no image name in output:\n${r.stdout}`);
-  return m[1].split(',')[0].trim();
+  const name = m[1].split(',')[0].trim();
+  return (await e.podman(['image', 'inspect', '--format', '{{.Id}}', name])).stdout.trim();
 }
 
 /** podman create + export → listing of the rootfs podman gives a container. */
