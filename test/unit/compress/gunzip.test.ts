@@ -79,7 +79,7 @@ describe('gzip decoding', () => {
     const m = fancyMember(small);
     expect(zlib.gunzipSync(m).equals(small)).toBe(true); // the member is valid for zlib too
     for (const [, native] of PATHS)
-      expect((await readAll(decompressBlob(new Blob([m]), 'gzip', { nativeGunzip: native }))).equals(small)).toBe(true);
+      expect((await readAll(decompressBlob(new Blob([m as BlobPart]), 'gzip', { nativeGunzip: native }))).equals(small)).toBe(true);
     for (let n = 1; n < 40; n += 3)
       expect((await readAll(decompressStream(chunked(m, [n]), 'gzip'))).equals(small)).toBe(true);
     const badHcrc = Buffer.from(m);

@@ -1,7 +1,7 @@
 // Shared helpers for the compress tests.
 import { randomBytes } from 'node:crypto';
 
-export async function readAll(s: ReadableStream<Uint8Array>): Promise<Buffer> {
+export async function readAll(s: ReadableStream<Uint8Array>): Promise<Buffer<ArrayBuffer>> {
   const parts: Uint8Array[] = [];
   const r = s.getReader();
   for (;;) {
@@ -41,8 +41,8 @@ export function randomSizes(count: number, max: number): number[] {
 }
 
 /** Mixed content: compressible text, runs and random bytes (so every DEFLATE block type shows up). */
-export function sampleData(size: number): Buffer {
-  const parts: Buffer[] = [];
+export function sampleData(size: number): Buffer<ArrayBuffer> {
+  const parts: Buffer<ArrayBuffer>[] = [];
   let n = 0;
   while (n < size) {
     const kind = parts.length % 3;

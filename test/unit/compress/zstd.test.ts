@@ -1,0 +1,89 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { decompressBlob, decompressStream, detectCompression } from '../../../src/engine/compress';
+import { chunked, failure, randomSizes, readAll, sampleData } from './helpers';
+
+const hasZstd = spawnSync('zstd', ['--version']).status === 0;
+const zstd = (data: Buffer, ...args: string[]) => execFileSync('zstd', ['-q', '-c', ...args], { input: data, maxBuffer: 1 << 30 });
+
+// The zstd CLI is an apt package (zstd); without it there is no independent encoder to test against.
+describe.skipIf(!hasZstd)('zstd decoding (fzstd) against the zstd CLI', () => {
+  const data = sampleData(1_500_000);
+  const z = hasZstd ? zstd(data, '-3') : Buffer.alloc(0);
+
+  it('round-trips a CLI-made frame (with checksum) via decompressBlob and decompressStream', async () => {
+    expect(detectCompression(z)).toBe('zstd');
+    expect((await readAll(decompressBlob(new Blob([z])))).equals(data)).toBe(true);
+    for (const sizes of [randomSizes(30, 9000), [1 << 20], [17]])
+      expect((await readAll(decompressStream(chunked(z, sizes), 'zstd'))).equals(data)).toBe(true);
+  });
+
+  it('reads multiple frames, a skippable frame and a frame without checksum', async () => {
+    const b = Buffer.from('second frame\n'.repeat(3000));
+    const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from('hello')]);
+    const cat = Buffer.concat([skippable, z, zstd(b, '--no-check', '-19')]);
+    expect(detectCompression(cat)).toBe('zstd');
+    expect((await readAll(decompressBlob(new Blob([cat])))).equals(Buffer.concat([data, b]))).toBe(true);
+  });
+
+  it('reports truncation as truncated, at many cut points', async () => {
+    const small = zstd(sampleData(40_000), '-3');
+    for (let cut = 0; cut < small.length; cut += cut < 40 ? 1 : 97) {
+      const e = await failure(decompressBlob(new Blob([small.subarray(0, cut)]), 'zstd'));
+      expect(e, `cut ${cut}`).toMatchObject({ code: 'truncated' });
+    }
+    expect(await failure(decompressBlob(new Blob([small.subarray(0, small.length - 1)]), 'zstd'))).toMatchObject({
+      code: 'truncated',
+    }); // inside the checksum
+  });
+
+  it('reports bad data and trailing junk as typed errors', async () => {
+    const junk = Buffer.concat([z, Buffer.from('junk!junk!')]);
+    expect(await failure(decompressBlob(new Blob([junk]), 'zstd'))).toMatchObject({ code: 'corrupt' });
+    const small = zstd(sampleData(40_000), '-3');
+    for (let i = 0; i < 100; i++) {
+      const bad = Buffer.from(small);
+      bad[4 + Math.floor(Math.random() * (bad.length - 4))] ^= 1 << Math.floor(Math.random() * 8);
+      try {
+        await readAll(decompressBlob(new Blob([bad]), 'zstd'));
+        // fzstd skips the XXH64 checksum, so a flip there (or in a literal) can decode "successfully"
+      } catch (e) {
+        expect(['corrupt', 'truncated']).toContain((e as { code: string }).code);
+      }
+    }
+  });
+
+  it('speed (logged, not asserted)', async () => {
+    const plain = sampleData(16 * 1024 * 1024);
+    const blob = new Blob([zstd(plain, '-3')]);
+    const t = performance.now();
+    const n = (await readAll(decompressBlob(blob, 'zstd'))).length;
+    expect(n).toBe(plain.length);
+    console.log(`[bench] zstd (fzstd): ${(n / 1048576 / ((performance.now() - t) / 1000)).toFixed(0)} MB/s`);
+  });
+});
+
+describe('other kinds', () => {
+  it('refuses bzip2 and xz with unsupported-media-type', async () => {
+    const bz = Buffer.concat([Buffer.from('BZh9'), Buffer.alloc(100)]);
+    const xz = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0, 1, 2]);
+    for (const b of [bz, xz]) {
+      const e = await failure(decompressBlob(new Blob([b])));
+      expect(e).toMatchObject({ code: 'unsupported-media-type' });
+      expect(e!.message).toMatch(/gzip, zstd/);
+    }
+    expect(await failure(decompressStream(chunked(xz, [3]), 'xz'))).toMatchObject({ code: 'unsupported-media-type' });
+  });
+
+  it('passes uncompressed data through', async () => {
+    const data = sampleData(200_000);
+    expect((await readAll(decompressBlob(new Blob([data])))).equals(data)).toBe(true);
+    expect((await readAll(decompressBlob(new Blob([data]), 'none'))).equals(data)).toBe(true);
+    expect((await readAll(decompressStream(chunked(data, [1000]), 'none'))).equals(data)).toBe(true);
+    expect((await readAll(decompressBlob(new Blob([])))).length).toBe(0);
+  });
+
+  it('an empty zstd stream is truncated', async () => {
+    expect(await failure(decompressBlob(new Blob([]), 'zstd'))).toMatchObject({ code: 'truncated' });
+  });
+});
