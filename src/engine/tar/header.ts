@@ -57,6 +57,13 @@ const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
 const utf8Enc = new TextEncoder();
 
 export function decodeBytes(b: Uint8Array): string {
+  // Short ASCII strings (almost every header field) skip TextDecoder's per-call cost.
+  if (b.length <= 256) {
+    let s = '';
+    let i = 0;
+    for (; i < b.length && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
+    if (i === b.length) return s;
+  }
   try {
     return utf8Fatal.decode(b);
   } catch {
