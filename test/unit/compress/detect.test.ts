@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectCompression, sniffBlob } from '../../../src/engine/compress';
+import { detectCompression, sniffBlob, sniffStream } from '../../../src/engine/compress';
+import { chunked, readAll } from './helpers';
 
 const b = (...x: number[]) => new Uint8Array(x);
 
@@ -31,5 +32,16 @@ describe('detectCompression', () => {
     }) as Blob;
     expect(await sniffBlob(spy)).toBe('gzip');
     expect(sliced![1]).toBeLessThanOrEqual(16);
+  });
+  it('sniffStream detects from a stream and hands back every byte', async () => {
+    const data = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const sizes of [[1], [2, 3], [100]]) {
+      const { kind, stream } = await sniffStream(chunked(data, sizes));
+      expect(kind).toBe('zstd');
+      expect([...(await readAll(stream))]).toEqual([...data]);
+    }
+    const short = await sniffStream(chunked(new Uint8Array([0x1f]), [1]));
+    expect(short.kind).toBe('none');
+    expect([...(await readAll(short.stream))]).toEqual([0x1f]);
   });
 });
