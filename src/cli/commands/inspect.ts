@@ -31,7 +31,7 @@ export const command: CliCommand = {
       ctx.out(`  layers    ${r.layers.length}, ${formatBytes(d.layersSize)}`);
       d.layers.forEach((l) => {
         const mt = l.mediaType.replace(/^application\/vnd\.(oci\.image\.layer\.v1\.|docker\.image\.rootfs\.diff\.)/, '');
-        ctx.out(`    ${String(l.index).padStart(3)}  ${l.digest}  ${formatBytes(l.size).padStart(9)}  ${mt.padEnd(9)}${l.present ? '' : '  MISSING'}`);
+        ctx.out(`    ${String(l.index).padStart(3)}  ${l.digest}  ${formatBytes(l.size).padStart(9)}  ${mt}${l.present ? '' : '  MISSING'}`);
       });
     });
     for (const w of archive.warnings) ctx.err(`warning: ${w}`);

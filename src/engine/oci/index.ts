@@ -14,6 +14,7 @@ export { parseDockerManifest, configDigestFromPath } from './docker';
 export {
   writeOciArchive,
   writeDockerArchive,
+  toLayout,
   dockerRepoTag,
   DEFAULT_REPOSITORY,
   type LayoutOut,

@@ -6,8 +6,10 @@ import { LwError } from '../errors';
 import { tarBlob } from '../tar/writer';
 import type { TarHeaderInput } from '../tar/types';
 import { asIndex, asManifest, parseJson } from './json';
+import type { ImageArchive } from './archive';
 import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, Platform } from './types';
 import {
+  MediaType,
   AnnotationContainerdName,
   AnnotationRefName,
   blobPath,
@@ -50,6 +52,33 @@ function layoutFiles(out: LayoutOut, extra: TarFile[] = []): TarFile[] {
     for (const d of digests) if (d.startsWith(`${alg}:`)) files.push(file(blobPath(d), out.blobs.get(d)!));
   }
   return files;
+}
+
+/**
+ * The archive as it stands, ready for a writer: every blob its images reach (input slices, never copies) and its
+ * index. A docker-archive gets an index made for it: one entry per image, its synthesized manifest as a blob,
+ * each RepoTag as a ref.name (kept whole, `name:tag`). Missing blobs are left out (writers then complain).
+ */
+export function toLayout(archive: ImageArchive): LayoutOut {
+  const blobs = new Map<string, Blob>();
+  const put = (digest: string, blob: Blob | undefined) => {
+    if (blob && !blobs.has(digest)) blobs.set(digest, blob);
+  };
+  for (const img of archive.images) {
+    for (const p of img.parents) put(p.digest, archive.blob(p.digest));
+    put(img.manifestDescriptor.digest, img.manifestBlob);
+    put(img.manifest.config.digest, img.configBlob);
+    for (const l of img.layers) put(l.descriptor.digest, l.blob);
+  }
+  if (archive.index && archive.format === 'oci-layout') return { blobs, index: archive.index };
+  const manifests: Descriptor[] = [];
+  for (const img of archive.images) {
+    const d: Descriptor = { mediaType: img.manifestDescriptor.mediaType, digest: img.manifestDescriptor.digest, size: img.manifestDescriptor.size };
+    if (img.platform) d.platform = img.platform;
+    if (img.tags.length === 0) manifests.push(d);
+    for (const t of img.tags) manifests.push({ ...d, annotations: { [AnnotationRefName]: t } });
+  }
+  return { blobs, index: { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests } };
 }
 
 /** An OCI archive: the tar of an OCI image layout, as `skopeo copy oci-archive:` and `umoci` (extracted) read it. */
