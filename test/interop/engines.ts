@@ -33,7 +33,7 @@
  *   podmanLoad(e, archive): Promise<string>  podmanExportedListing(e, image): Promise<Listing>
  *   skopeoCopy(e, src, dst): Promise<RunResult>   skopeoInspect(e, ref): Promise<any>
  *   umociUnpackListing(e, layoutOrArchive, tag?): Promise<Listing>      umoci unpack (verifies digests + diff_ids) → listing
- *   ociImageToolValidate(e, layoutOrArchive): Promise<RunResult>
+ *   ociImageToolValidate(e, layoutOrArchive, opts?: {tag?, check?}): Promise<RunResult>
  *   predictedRootfs(layoutOrArchive, tag?): Promise<Listing>            layers applied per the OCI rules by an independent
  *                                                                       model (python tarfile, test/interop/rootfs.py)
  *   diffListings(expected, actual, opts?): string[]                     human-readable differences ([] when equal);

@@ -50,7 +50,7 @@ export interface Fixtures {
 }
 
 /** Bump when the recipe changes, so a cached fixture dir is rebuilt. */
-const RECIPE = 'lwi-fixtures-v1';
+const RECIPE = 'lwi-fixtures-v2';
 const SEED_DIRS = ['bin', 'lib', 'lib64', 'sbin', 'var/lock', 'var/log', 'var/run', 'var/tmp'];
 const LONG = 900_000;
 
@@ -222,7 +222,7 @@ export async function buildFixtures(dir: string, opts: FixtureOptions = {}): Pro
       '--config.env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--author', 'layerwright interop']);
     const bundle = p('tmp/base-bundle');
     await sh('umoci', ['unpack', '--image', `${L}:latest`, bundle]);
-    await sh('rsync', ['-a', '--delete', `${fx.baseRootfs}/`, `${bundle}/rootfs/`]);
+    await sh('rsync', ['-aH', '--delete', `${fx.baseRootfs}/`, `${bundle}/rootfs/`]);
     await sh('umoci', ['repack', '--image', `${L}:latest`, '--history.created_by', 'lwi fixture: classic-layout base', bundle]);
     await sh('umoci', ['gc', '--layout', L]);
     rmSync(bundle, { recursive: true, force: true });

@@ -258,11 +258,15 @@ export async function umociUnpackListing(e: Engines, input: string, tag = 'lates
   }
 }
 
-/** `oci-image-tool validate --type imageLayout` (schema + digests; knows OCI v1.0 media types only). */
-export async function ociImageToolValidate(e: Engines, input: string, opts: { ref?: string; check?: boolean } = {}): Promise<RunResult> {
+/**
+ * `oci-image-tool validate --type image --ref name=TAG LAYOUT_DIR` (schema + digests of the manifest, config and
+ * layers the tag points at; knows OCI v1.0 media types only). Archives are extracted first: the tool's own tar
+ * reader fails on `./`-prefixed archives ("find failed: unable to walk"), and `--type imageLayout` is unimplemented.
+ */
+export async function ociImageToolValidate(e: Engines, input: string, opts: { tag?: string; check?: boolean } = {}): Promise<RunResult> {
   const { dir, cleanup } = await asLayoutDir(e, input);
   try {
-    return await run('oci-image-tool', ['validate', '--type', 'imageLayout', ...(opts.ref ? ['--ref', opts.ref] : []), dir], { check: opts.check ?? true, timeoutMs: LONG });
+    return await run('oci-image-tool', ['validate', '--type', 'image', '--ref', `name=${opts.tag ?? 'latest'}`, dir], { check: opts.check ?? true, timeoutMs: LONG });
   } finally {
     if (cleanup) rmSync(cleanup, { recursive: true, force: true });
   }
