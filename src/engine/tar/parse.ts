@@ -87,7 +87,8 @@ export async function parseNext(src: HeaderSource, st: ParseState, signal?: Abor
     }
     if (!checksumOk(blk)) throw corrupt(`tar: header checksum mismatch at offset ${off}`);
     if (start < 0) start = off;
-    const tf = String.fromCharCode(blk[156]);
+    let tf = String.fromCharCode(blk[156]);
+    if (tf === 'X') tf = 'x'; // Solaris' pre-POSIX extended header, same format (Python reads it too)
 
     if (tf === 'x' || tf === 'g' || tf === 'L' || tf === 'K') {
       const size = parseNumeric(field(blk, 'size'), 'size');
@@ -120,7 +121,7 @@ export async function parseNext(src: HeaderSource, st: ParseState, signal?: Abor
 
     parts.push(blk);
     rawLen += BLOCK;
-    return buildEntry(blk, tf, st, local, longName, longLink, concat(parts, rawLen), start, src.pos);
+    return buildEntry(blk, String.fromCharCode(blk[156]), st, local, longName, longLink, concat(parts, rawLen), start, src.pos);
   }
 }
 

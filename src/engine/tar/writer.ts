@@ -75,6 +75,7 @@ export function encodeHeader(h: TarHeaderInput): Uint8Array {
   if (t === 'other' || !(t in TYPEFLAG)) throw bad(`tar: cannot write an entry of type ${String(t)}`, h.path);
   let path = h.path;
   if (typeof path !== 'string' || path === '') throw bad('tar: entry path is empty', String(path));
+  if (path.includes('\0') || (h.linkpath ?? '').includes('\0')) throw bad('tar: a path cannot contain NUL', path);
   if (t === 'dir' && !path.endsWith('/')) path += '/';
   const size = isHeaderOnly(t) ? 0 : (h.size ?? 0);
   checkInt(size, 'size', path, MAX_SIZE);

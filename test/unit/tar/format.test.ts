@@ -228,6 +228,26 @@ describe('PAX semantics', () => {
   });
 });
 
+describe('writer path placement', () => {
+  it('uses the ustar prefix up to its limits, PAX beyond', async () => {
+    const fits = 'p'.repeat(155) + '/' + 'n'.repeat(100);
+    const tooLongName = 'p'.repeat(10) + '/' + 'n'.repeat(101);
+    const tooLongPrefix = 'p'.repeat(156) + '/' + 'n'.repeat(100);
+    expect(encodeHeader({ path: fits, type: 'file' }).length).toBe(512);
+    expect(encodeHeader({ path: tooLongName, type: 'file' }).length).toBe(1536);
+    expect(encodeHeader({ path: tooLongPrefix, type: 'file' }).length).toBe(1536);
+    expect(encodeHeader({ path: 'l', type: 'symlink', linkpath: 't'.repeat(100) }).length).toBe(512);
+    expect(encodeHeader({ path: 'l', type: 'symlink', linkpath: 't'.repeat(101) }).length).toBe(1536);
+    expect(encodeHeader({ path: 'f', type: 'file', uid: 0o7777777 }).length).toBe(512);
+    expect(encodeHeader({ path: 'f', type: 'file', uid: 0o10000000 }).length).toBe(1536);
+    expect(encodeHeader({ path: 'f', type: 'file', uname: 'u'.repeat(32) }).length).toBe(512);
+    expect(encodeHeader({ path: 'f', type: 'file', uname: 'u'.repeat(33) }).length).toBe(1536);
+    const bytes = cat([fits, tooLongName, tooLongPrefix].map((p) => encodeHeader({ path: p, type: 'file' })).concat([END]));
+    expect((await readAll(bytes)).map((r) => r.entry.path)).toEqual([fits, tooLongName, tooLongPrefix]);
+    expect(() => encodeHeader({ path: 'a\0b', type: 'file' })).toThrow(/NUL/);
+  });
+});
+
 describe('strings', () => {
   it('non-UTF-8 bytes survive decode/encode', () => {
     for (const bytes of [Uint8Array.of(0x66, 0xff, 0xfe), Uint8Array.of(0xc3), Uint8Array.of(0xe2, 0x82), Uint8Array.of(0xed, 0xa0, 0x80), Uint8Array.of(0xf0, 0x9f, 0x98, 0x80, 0x80), enc('ok ü 😀')]) {
