@@ -17,7 +17,7 @@ const securityHeaders = {
 
 export default defineConfig({
   plugins: [
-    svelte(),
+    svelte({ configFile: false }), // no svelte.config.js: Svelte 5 reads <script lang="ts"> natively
     VitePWA({
       registerType: 'autoUpdate',
       // An external registerSW.js rather than an inline script: script-src is 'self' only.

@@ -2,7 +2,7 @@
 // `npm start`: build the app when dist/ is missing or older than its sources (the build also makes the sample
 // image), then serve dist/ with `vite preview` at http://127.0.0.1:4173/ (`--port N` / `--host H` override,
 // `--rebuild` forces a build). Works on a fresh clone after `npm install`: nothing else is needed.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,16 +34,22 @@ const inputs = ['src', 'workers', 'public', 'scripts/make-sample.ts', 'index.htm
 const built = existsSync(join(root, 'dist/index.html')) ? statSync(join(root, 'dist/index.html')).mtimeMs : 0;
 const stale = !built || args.includes('--rebuild') || inputs.some((p) => newest(join(root, p)) > built);
 
+// Children run asynchronously so Ctrl+C reaches them too (a blocked parent would leave an orphaned build).
+let child;
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (child ? child.kill(sig) : process.exit(130)));
+function run(cmd, argv, env = process.env) {
+  return new Promise((resolveRun) => {
+    child = spawn(cmd, argv, { cwd: root, stdio: 'inherit', env, shell: process.platform === 'win32' });
+    child.on('exit', (code, signal) => resolveRun(signal ? 128 : (code ?? 1)));
+  });
+}
+
 if (stale) {
   console.log(built ? 'Sources changed since the last build: building…' : 'Building the app (first run)…');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  // An inherited NODE_ENV=development would make vite build Svelte in dev mode.
+  const code = await run('npm', ['run', 'build'], { ...process.env, NODE_ENV: 'production' });
+  if (code !== 0) process.exit(code);
 }
 
 const vite = join(root, 'node_modules/vite/bin/vite.js');
-const child = spawn(process.execPath, [vite, 'preview', '--host', host, '--port', String(port), '--strictPort'], {
-  cwd: root,
-  stdio: 'inherit',
-});
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code) => process.exit(code ?? 0));
+process.exit(await run(process.execPath, [vite, 'preview', '--host', host, '--port', String(port), '--strictPort']));

@@ -158,9 +158,13 @@ const api = {
     jobs.get(jobId)?.abort();
   },
 
-  /** Forgets an opened archive (the File stays with the page; nothing is copied). */
-  close(sessionId: string): void {
+  /**
+   * Forgets an opened archive. When no archive is open and nothing runs, the scratch files go too. (Not per
+   * session: an archive made by fix or build reuses blobs of the archive it came from, scratch files included.)
+   */
+  async close(sessionId: string): Promise<void> {
     sessions.delete(sessionId);
+    if (sessions.size === 0 && jobs.size === 0 && scratchPromise) await (await scratchPromise).scratch.clear();
   },
 
   /** Which scratch storage the worker ended up with, for the status line. */

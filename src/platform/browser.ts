@@ -13,8 +13,14 @@ const ROOT_DIR = 'layerwright-scratch';
 
 let counter = 0;
 
+/** A scratch whose files can all be dropped at once (when no open image needs them any more). */
+export interface ClearableScratch extends Scratch {
+  /** Removes every file that is not being written right now. Blobs returned earlier become unreadable. */
+  clear(): Promise<void>;
+}
+
 /** OPFS scratch in its own directory, held by a Web Lock so other tabs can tell it is still in use. */
-export async function opfsScratch(): Promise<Scratch | undefined> {
+export async function opfsScratch(): Promise<ClearableScratch | undefined> {
   const storage = (globalThis as { navigator?: Navigator }).navigator?.storage;
   if (!storage?.getDirectory) return undefined;
   let root: FileSystemDirectoryHandle;
@@ -30,19 +36,31 @@ export async function opfsScratch(): Promise<Scratch | undefined> {
 
   // Probe once: getDirectory exists on the main thread too, but sync handles only in dedicated workers.
   const probe = await dir.getFileHandle('probe', { create: true });
-  if (typeof probe.createSyncAccessHandle !== 'function') return undefined;
+  const usable = typeof probe.createSyncAccessHandle === 'function';
   await dir.removeEntry('probe').catch(() => {});
+  if (!usable) {
+    await root.removeEntry(sessionName, { recursive: true }).catch(() => {});
+    return undefined;
+  }
 
+  const writing = new Set<string>(); // files with an open handle: clear() leaves them alone
   return {
+    async clear() {
+      const names: string[] = [];
+      for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+      for (const name of names) if (!writing.has(name)) await dir.removeEntry(name).catch(() => {});
+    },
     async create(name?: string): Promise<ScratchFile> {
       const fileName = `${++counter}-${(name ?? 'blob').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)}`;
       const fh = await dir.getFileHandle(fileName, { create: true });
       const handle = await fh.createSyncAccessHandle();
+      writing.add(fileName);
       let offset = 0;
       let open = true;
       const fail = (msg: string): never => {
         if (open) {
           open = false;
+          writing.delete(fileName);
           try {
             handle.close();
           } catch {
@@ -75,6 +93,7 @@ export async function opfsScratch(): Promise<Scratch | undefined> {
             const size = handle.getSize();
             handle.close();
             open = false;
+            writing.delete(fileName);
             if (size !== offset) fail(`Browser storage kept ${size} of ${offset} bytes written.`);
           } catch (e) {
             if (e instanceof LwError) throw e;
@@ -85,6 +104,7 @@ export async function opfsScratch(): Promise<Scratch | undefined> {
           return file;
         },
         async abort() {
+          writing.delete(fileName);
           if (open) {
             open = false;
             try {
@@ -101,14 +121,15 @@ export async function opfsScratch(): Promise<Scratch | undefined> {
 }
 
 /** The scratch the worker uses: OPFS where it works, memory otherwise. */
-export async function browserScratch(): Promise<{ scratch: Scratch; kind: 'opfs' | 'memory' }> {
+export async function browserScratch(): Promise<{ scratch: ClearableScratch; kind: 'opfs' | 'memory' }> {
   try {
     const s = await opfsScratch();
     if (s) return { scratch: s, kind: 'opfs' };
   } catch {
     /* fall through to memory */
   }
-  return { scratch: memoryScratch(), kind: 'memory' };
+  // Memory scratch files are plain Blobs: they go when nothing references them.
+  return { scratch: { ...memoryScratch(), clear: async () => {} }, kind: 'memory' };
 }
 
 // --- housekeeping: a tab that closed leaves its scratch directory behind; the next worker removes it ---------

@@ -79,6 +79,24 @@ describe('first screen', () => {
     await page.getByText(/Verified: 3 blobs OK/).waitFor({ timeout: 45_000 });
   });
 
+  it('opens a gzip-compressed layout, spooling big files into OPFS, and verifies it', async () => {
+    await openFile(fx.bigGz);
+    await page.getByRole('heading', { name: /\.tar\.gz$/ }).waitFor({ timeout: 45_000 });
+    expect(await page.getByText('OCI layout in a gzip-compressed tar').count()).toBe(1);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByText(/Verified: 3 blobs OK/).waitFor({ timeout: 45_000 });
+    // The 192 MiB layer went to the origin private file system, not to memory.
+    const spooled = await page.evaluate(async () => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('layerwright-scratch');
+      let bytes = 0;
+      for await (const session of (root as unknown as { values(): AsyncIterable<FileSystemDirectoryHandle> }).values())
+        for await (const f of (session as unknown as { values(): AsyncIterable<FileSystemFileHandle> }).values())
+          bytes += (await f.getFile()).size;
+      return bytes;
+    });
+    expect(spooled).toBeGreaterThanOrEqual(fx.bigSize);
+  });
+
   it('names the damaged blob in plain words when a digest does not match', async () => {
     await openFile(fx.corrupted);
     await page.getByRole('heading', { name: 'corrupted.tar' }).waitFor();

@@ -25,6 +25,8 @@ export interface Fixtures {
   /** An image with one big uncompressed layer, so Verify runs long enough to watch and cancel. */
   big: string;
   bigSize: number;
+  /** `big` gzip-compressed: opening it spools the layer into scratch files (OPFS in the browser). */
+  bigGz: string;
 }
 
 export async function makeFixtures(): Promise<Fixtures> {
@@ -45,7 +47,12 @@ export async function makeFixtures(): Promise<Fixtures> {
   const bigSize = 192 * 1024 * 1024;
   const big = join(FIXTURES, `big-${bigSize}.tar`);
   if (!existsSync(big)) await makeBig(big, bigSize);
-  return { sample, corrupted, corruptedBlob, folder, big, bigSize };
+  const bigGz = `${big}.gz`;
+  if (!existsSync(bigGz)) {
+    const z = spawnSync('sh', ['-c', `gzip -1 -n -c "${big}" > "${bigGz}.part" && mv "${bigGz}.part" "${bigGz}"`]);
+    if (z.status !== 0) throw new Error(`gzip failed: ${z.stderr}`);
+  }
+  return { sample, corrupted, corruptedBlob, folder, big, bigSize, bigGz };
 }
 
 /** Changes the gzip header's MTIME byte: the layer still decompresses, but its digest no longer matches. */

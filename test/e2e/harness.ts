@@ -4,7 +4,7 @@
 // no network requests to other origins). A host-resolver rule also keeps Chromium itself off the network.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,11 +14,26 @@ import { preview, type PreviewServer } from 'vite';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Builds once per run: when dist/ is missing, or when E2E_BUILD=1 asks for a fresh build. */
+// Same rule as scripts/start.mjs: rebuild when any build input is newer than dist/index.html, so the tests
+// never pass against yesterday's build.
+const BUILD_INPUTS = ['src', 'workers', 'public', 'scripts/make-sample.ts', 'index.html', 'vite.config.ts', 'package.json'];
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = st.mtimeMs;
+  for (const name of readdirSync(path)) if (name !== 'sample') t = Math.max(t, newest(join(path, name)));
+  return t;
+}
+
+/** Builds when dist/ is missing or stale, or when E2E_BUILD=1 asks for a fresh build. */
 export function ensureBuilt(): void {
   const index = join(ROOT, 'dist/index.html');
-  if (existsSync(index) && existsSync(join(ROOT, 'dist/sample/sample-image.tar')) && process.env.E2E_BUILD !== '1') return;
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  const built = existsSync(index) && existsSync(join(ROOT, 'dist/sample/sample-image.tar')) ? statSync(index).mtimeMs : 0;
+  const stale = !built || BUILD_INPUTS.some((p) => newest(join(ROOT, p)) > built);
+  if (!stale && process.env.E2E_BUILD !== '1') return;
+  // vitest sets NODE_ENV=test, which vite would keep, compiling Svelte in dev mode: test the real build.
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
   if (!statSync(index).isFile()) throw new Error('the build did not write dist/index.html');
 }
@@ -44,6 +59,8 @@ export interface App {
   problems: string[];
   /** A fresh page in the same browser profile. */
   newPage(): Promise<Page>;
+  /** Stops the preview server (the browser stays): "on a plane". */
+  stopServer(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,6 +140,7 @@ export async function startApp(opts: { colorScheme?: 'light' | 'dark' } = {}): P
     foreign,
     problems,
     newPage: () => context.newPage(),
+    stopServer: () => server.close(),
     async close() {
       await context.close().catch(() => {});
       await server.close().catch(() => {});
