@@ -11,6 +11,7 @@ import { openImage, type ImageArchive } from '../src/engine/oci/archive';
 import { verify as verifyOp, type VerifyResult } from '../src/engine/ops/verify';
 import { browserScratch } from '../src/platform/browser';
 import { summarize, type OpenSummary } from '../src/ui/summary';
+import { buildJob } from './build';
 
 /** Progress as the UI receives it: bytes done/total and what is being worked on. */
 export type ProgressCallback = (done: number, total: number, label?: string) => void;
@@ -152,6 +153,9 @@ const api = {
     const { archive } = ctx.session(sessionId);
     return verifySummary(await verifyOp(archive, ctx.opts));
   }),
+
+  /** Base image (an open session, or none) + app rootfs Files → a new image, opened as a new session (issue 4). */
+  build: job(buildJob),
 
   /** Aborts a running job; its promise then rejects with code 'cancelled'. */
   cancel(jobId: string): void {

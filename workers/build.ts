@@ -1,0 +1,57 @@
+// The worker's `build` job (issue 4): base = an image of an open session (or none), app rootfs = Files posted
+// from the UI. The result is opened as a new session so the normal image view shows it (layers, Download).
+
+import type { Scratch, OpOptions } from '../src/engine/env';
+import { openImage, type ImageArchive } from '../src/engine/oci/archive';
+import { writeOciArchive } from '../src/engine/oci/write';
+import { build, type BuildResult } from '../src/engine/ops/build';
+import type { BuildSettings } from '../src/engine/ops/config';
+import { summarize, type OpenSummary } from '../src/ui/summary';
+
+export interface BuildJobInput {
+  /** Session of the open image to build on; omit to build from scratch. */
+  baseSessionId?: string;
+  /** Which image of that archive (its position in the image list). */
+  baseImage?: number;
+  rootfs: File[];
+  settings: BuildSettings;
+}
+
+export type BuildJobSummary = Omit<BuildResult, 'out' | 'config'>;
+
+export interface BuildJobResult {
+  opened: OpenSummary & { sessionId: string };
+  summary: BuildJobSummary;
+}
+
+/** What the worker's job() hands over (structurally the JobContext of engine.worker.ts). */
+interface Ctx {
+  env: { scratch: Scratch };
+  opts: OpOptions;
+  session(id: string): { name: string; archive: ImageArchive };
+  addSession(s: { name: string; archive: ImageArchive }): string;
+}
+
+export async function buildJob(ctx: Ctx, input: BuildJobInput): Promise<BuildJobResult> {
+  let base: ImageArchive | undefined;
+  let baseName: string | undefined;
+  if (input.baseSessionId) {
+    const s = ctx.session(input.baseSessionId);
+    const img = s.archive.images[input.baseImage ?? 0] ?? s.archive.images[0];
+    // Narrowed to the picked image: build's tag lookup then has exactly one candidate.
+    base = { ...s.archive, images: [img] };
+    baseName = img.tags[0] ? `${s.name}:${img.tags[0]}` : s.name;
+  }
+  const res = await build(
+    { base, baseName, rootfs: input.rootfs, rootfsNames: input.rootfs.map((f) => f.name), settings: input.settings },
+    ctx.env,
+    ctx.opts,
+  );
+  const archive = await openImage(writeOciArchive(res.out), ctx.env, ctx.opts);
+  const name = `${(res.tags[0] ?? 'image').replace(/[^\w.-]+/g, '_')}-oci.tar`;
+  const sessionId = ctx.addSession({ name, archive });
+  const { out: _out, config: _config, ...summary } = res;
+  void _out;
+  void _config;
+  return { opened: { sessionId, ...summarize(archive, name) }, summary };
+}
