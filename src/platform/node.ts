@@ -76,6 +76,20 @@ export function nodeScratch(dir?: string): NodeScratch {
   };
 }
 
+/** Node 20's Blob addresses bytes with 32-bit numbers (openAsBlob's size wraps, slice() asserts). */
+export const NODE_BLOB_LIMIT = 2 ** 32;
+
+async function fileBlob(path: string, size?: number): Promise<Blob> {
+  size ??= (await stat(path)).size;
+  const blob = await openAsBlob(path);
+  if (blob.size !== size)
+    throw new LwError(
+      'invalid-argument',
+      `${path} is ${size} bytes; this Node.js (${process.version}) cannot read files of 4 GiB or more as a Blob (its Blob offsets are 32-bit). Open it in the browser instead.`,
+    );
+  return blob;
+}
+
 /**
  * A path as the engine takes it: a file → file-backed Blob; a directory → Map of '/'-separated relative paths
  * to Blobs. Symlinked files are followed; symlinked directories are not (they could loop or leave the folder).
@@ -87,7 +101,7 @@ export async function openPath(path: string): Promise<Blob | Map<string, Blob>> 
   } catch (e) {
     throw new LwError('invalid-argument', `Cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (st.isFile()) return openAsBlob(path);
+  if (st.isFile()) return fileBlob(path, st.size);
   if (!st.isDirectory()) throw new LwError('invalid-argument', `${path} is neither a file nor a directory.`);
   const files = new Map<string, Blob>();
   const walk = async (dir: string) => {
@@ -95,7 +109,7 @@ export async function openPath(path: string): Promise<Blob | Map<string, Blob>> 
       const full = join(dir, ent.name);
       if (ent.isDirectory()) await walk(full);
       else if (ent.isFile() || (ent.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())) {
-        files.set(relative(path, full).split(sep).join('/'), await openAsBlob(full));
+        files.set(relative(path, full).split(sep).join('/'), await fileBlob(full));
       }
     }
   };
