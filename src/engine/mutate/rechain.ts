@@ -134,9 +134,17 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
         throwIfAborted(opts.signal);
         inputReachable.add(d.digest);
         const kind = await kindOf(d);
-        if (kind === 'index') return visitIndex(d);
-        if (kind === 'manifest') return visitManifest(d);
         const rep = replace.get(d.digest);
+        if (kind === 'index' || kind === 'manifest') {
+          const nd = await (kind === 'index' ? visitIndex(d) : visitManifest(d));
+          // A document stored under the wrong digest/size (fix-descriptors) is re-addressed when not rewritten.
+          if (!rep || !sameAddress(nd, d)) return nd;
+          blobs.delete(d.digest);
+          blobs.set(rep.descriptor.digest, rep.blob);
+          const fixed = readdress(d, rep.descriptor);
+          if (!sameAddress(fixed, d)) changed.set(d.digest, fixed);
+          return fixed;
+        }
         if (rep) {
           blobs.set(rep.descriptor.digest, rep.blob);
           const nd = readdress(d, rep.descriptor);

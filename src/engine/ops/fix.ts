@@ -1,0 +1,338 @@
+// fix: the safe repairs diagnose offers, listed before they run (planFix) and applied in one go (fix).
+//
+// Layer repairs (drop entries) rewrite ONLY the affected layers, in one streaming pass each: every kept entry is
+// copied with its original header bytes (TarWriter.addRaw) and content; the layer is re-compressed
+// deterministically (layers/encode.ts), so fixing the same input twice gives byte-identical output. Descriptor
+// repairs re-address blobs without reading them. Then mutate/rechain re-addresses everything above.
+// Unchanged blobs go to the output as the input's own Blob slices.
+
+import { LwError, asLwError, throwIfAborted } from '../errors';
+import type { OpOptions, Scratch } from '../env';
+import type { ImageArchive } from '../oci/archive';
+import { MediaType, layerCompression, type Descriptor } from '../oci/types';
+import { readTar } from '../tar/reader';
+import type { TarEntry } from '../tar/types';
+import { decompressBlob } from '../compress/index';
+import { encodeLayer } from '../layers/encode';
+import { rechain, type RechainResult } from '../mutate/rechain';
+import type { BlobReplacement } from '../mutate/types';
+import type { Problem, ProblemCode, RepairId } from './diagnose';
+
+export type { RepairId } from './diagnose';
+
+export interface RepairTarget {
+  image?: number;
+  layer?: number;
+  /** The blob the repair rewrites or re-addresses. */
+  digest: string;
+}
+
+export interface Repair {
+  id: RepairId;
+  /** Plain words, shown before it runs. */
+  description: string;
+  /** Layers/blobs it touches. */
+  targets: RepairTarget[];
+  /** Problem codes it resolves and how many problems. */
+  codes: ProblemCode[];
+  problems: number;
+  /** Entry ordinals (positions in the layer tar) to drop, per layer digest. */
+  drop?: Record<string, number[]>;
+  /** Corrected address / diff_id, per blob digest. */
+  readdress?: Record<string, { digest?: string; size?: number; diffId?: string }>;
+}
+
+const DESCRIPTIONS: Record<RepairId, (n: number, where: string) => string> = {
+  'drop-redundant-whiteouts': (n, w) =>
+    `Remove ${n} whiteout${n > 1 ? 's' : ''} that sit under a symlink or file of the same layer (${w}); the symlink/file already hides the lower directory.`,
+  'drop-duplicates': (n, w) => `Drop ${n} earlier cop${n > 1 ? 'ies' : 'y'} of duplicated paths, keeping the last as extraction does (${w}).`,
+  'drop-bare-whiteouts': (n, w) => `Drop ${n} bare \`.wh.\` whiteout${n > 1 ? 's' : ''} that name no file (${w}).`,
+  'drop-unsafe-entries': (n, w) => `Drop ${n} entr${n > 1 ? 'ies' : 'y'} whose path climbs out of the root with \`../\` (${w}).`,
+  'fix-descriptors': (n, w) => `Correct ${n} descriptor${n > 1 ? 's' : ''} whose size or digest does not match the blob (${w}).`,
+  'fix-diff-ids': (n, w) => `Write the real diff_id of ${n} layer${n > 1 ? 's' : ''} into the config (${w}).`,
+  gc: (n) => `Remove ${n} blob${n > 1 ? 's' : ''} nothing refers to.`,
+};
+
+function whereText(targets: RepairTarget[]): string {
+  const layers = [...new Set(targets.filter((t) => t.layer !== undefined).map((t) => t.layer))];
+  if (layers.length) return `layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}`;
+  return `${targets.length} blob${targets.length > 1 ? 's' : ''}`;
+}
+
+/** The repairs that resolve the given problems, one per repair kind, in the order they apply. */
+export function planFix(archive: ImageArchive, problems: Problem[]): Repair[] {
+  const byId = new Map<RepairId, Repair>();
+  const counted = new Map<RepairId, number>();
+  for (const p of problems) {
+    if (!p.fix) continue;
+    let r = byId.get(p.fix);
+    if (!r) {
+      r = { id: p.fix, description: '', targets: [], codes: [], problems: 0 };
+      byId.set(p.fix, r);
+    }
+    r.problems++;
+    if (!r.codes.includes(p.code)) r.codes.push(p.code);
+    const digest = p.blob;
+    if (digest && !r.targets.some((t) => t.digest === digest)) r.targets.push({ image: p.image, layer: p.layer, digest });
+    switch (p.fix) {
+      case 'drop-redundant-whiteouts':
+      case 'drop-duplicates':
+      case 'drop-bare-whiteouts':
+      case 'drop-unsafe-entries': {
+        if (!digest || !p.entries?.length) break;
+        r.drop ??= {};
+        const set = new Set([...(r.drop[digest] ?? []), ...p.entries]);
+        r.drop[digest] = [...set].sort((a, b) => a - b);
+        counted.set(p.fix, (counted.get(p.fix) ?? 0) + p.entries.length);
+        break;
+      }
+      case 'fix-descriptors': {
+        if (!digest) break;
+        r.readdress ??= {};
+        const cur = (r.readdress[digest] ??= {});
+        const size = archive.blob(digest)?.size;
+        if (p.code === 'digest-mismatch' && p.actual) cur.digest = p.actual;
+        if (size !== undefined) cur.size = size;
+        counted.set(p.fix, (counted.get(p.fix) ?? 0) + 1);
+        break;
+      }
+      case 'fix-diff-ids': {
+        if (!digest || !p.actual) break;
+        r.readdress ??= {};
+        (r.readdress[digest] ??= {}).diffId = p.actual;
+        counted.set(p.fix, (counted.get(p.fix) ?? 0) + 1);
+        break;
+      }
+      case 'gc':
+        counted.set(p.fix, (counted.get(p.fix) ?? 0) + (p.paths?.length ?? 0));
+        break;
+    }
+  }
+  const order: RepairId[] = ['drop-redundant-whiteouts', 'drop-duplicates', 'drop-bare-whiteouts', 'drop-unsafe-entries', 'fix-descriptors', 'fix-diff-ids', 'gc'];
+  return order
+    .filter((id) => byId.has(id))
+    .map((id) => {
+      const r = byId.get(id)!;
+      r.description = DESCRIPTIONS[id](counted.get(id) ?? r.problems, whereText(r.targets));
+      return r;
+    });
+}
+
+export interface BlobAddress {
+  digest: string;
+  size: number;
+  diffId?: string;
+}
+
+export interface RewrittenBlob {
+  kind: 'layer' | 'config' | 'manifest' | 'index';
+  image?: number;
+  layer?: number;
+  before: BlobAddress;
+  after: BlobAddress;
+  /** Layers: entries dropped. */
+  dropped?: number;
+}
+
+export interface FixResult {
+  /** The repaired layout: hand it to writeOciArchive / writeDockerArchive. */
+  out: RechainResult;
+  /** Every blob whose address changed, before/after (layers first, then configs, manifests, indexes). */
+  rewritten: RewrittenBlob[];
+  applied: Repair[];
+  ms: number;
+}
+
+/** Output media type of a rewritten layer: same family and compression; zstd (no encoder) becomes gzip. */
+export function rewrittenMediaType(mt: string): string {
+  const c = layerCompression(mt);
+  if (c === 'gzip' || c === 'none') return mt;
+  if (mt === MediaType.OciLayerNondistZstd) return MediaType.OciLayerNondistGzip;
+  return MediaType.OciLayerGzip;
+}
+
+/** Counts the stored bytes read from a blob, for progress (decompressBlob may restart: the count is clamped). */
+function countingBlob(b: Blob, onBytes: (n: number) => void): Blob {
+  return new Proxy(b, {
+    get(t, p) {
+      if (p === 'stream')
+        return () =>
+          t.stream().pipeThrough(
+            new TransformStream<Uint8Array, Uint8Array>({
+              transform(c, ctl) {
+                onBytes(c.length);
+                ctl.enqueue(c);
+              },
+            }),
+          );
+      const v = Reflect.get(t, p, t);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
+
+/** The global PAX ('g') header blocks at the start of an entry's raw bytes: state later entries rely on. */
+function globalPrefix(raw: Uint8Array): Uint8Array | undefined {
+  let off = 0;
+  while (off + 512 <= raw.length && raw[off + 156] === 0x67 /* 'g' */) {
+    const field = new TextDecoder().decode(raw.subarray(off + 124, off + 136)).replace(/\0.*$/s, '').trim();
+    const size = parseInt(field || '0', 8) || 0;
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return off > 0 ? raw.subarray(0, Math.min(off, raw.length)) : undefined;
+}
+
+function concat(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+  if (!a) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Rewrites one layer without the entries at `drop` (ordinals). Kept entries are copied verbatim (original header
+ * bytes, same content); global PAX headers carried by a dropped entry move to the next kept one.
+ */
+export async function rewriteLayer(
+  blob: Blob,
+  mediaType: string,
+  drop: Set<number>,
+  env: { scratch: Scratch },
+  opts: OpOptions & { onBytes?: (n: number) => void } = {},
+): Promise<{ layer: BlobReplacement & { diffId: string }; dropped: number }> {
+  let dropped = 0;
+  const src = opts.onBytes ? countingBlob(blob, opts.onBytes) : blob;
+  const layer = await encodeLayer(
+    async (w) => {
+      let ordinal = 0;
+      let pendingGlobal: Uint8Array | undefined;
+      for await (const item of readTar(decompressBlob(src, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+        throwIfAborted(opts.signal);
+        const o = ordinal++;
+        if (drop.has(o)) {
+          const g = globalPrefix(item.entry.raw);
+          if (g) pendingGlobal = concat(pendingGlobal, g);
+          dropped++;
+          continue;
+        }
+        let e: TarEntry = item.entry;
+        if (pendingGlobal) {
+          e = { ...e, raw: concat(pendingGlobal, e.raw) };
+          pendingGlobal = undefined;
+        }
+        await w.addRaw(e, item.data());
+      }
+      if (dropped !== drop.size)
+        throw new LwError('corrupt', `The layer holds ${ordinal} entries; ${drop.size - dropped} of the entries to drop were not found (did the file change since it was diagnosed?).`);
+    },
+    env,
+    { mediaType: rewrittenMediaType(mediaType), signal: opts.signal, name: 'fixed-layer' },
+  );
+  return { layer, dropped };
+}
+
+/**
+ * Applies the repairs (from planFix, possibly a subset the user chose) and re-chains the image.
+ * Throws LwError (cancelled, truncated, corrupt, write-failed); scratch files of a failed run are discarded.
+ */
+export async function fix(archive: ImageArchive, repairs: Repair[], env: { scratch: Scratch }, opts: OpOptions = {}): Promise<FixResult> {
+  const t0 = Date.now();
+  const replace = new Map<string, BlobReplacement>();
+  const rewritten: RewrittenBlob[] = [];
+  const drops = new Map<string, Set<number>>();
+  const readdress = new Map<string, { digest?: string; size?: number; diffId?: string }>();
+  let gc = false;
+  for (const r of repairs) {
+    for (const [d, list] of Object.entries(r.drop ?? {})) {
+      const s = drops.get(d) ?? new Set<number>();
+      for (const o of list) s.add(o);
+      drops.set(d, s);
+    }
+    for (const [d, v] of Object.entries(r.readdress ?? {})) readdress.set(d, { ...readdress.get(d), ...v });
+    if (r.id === 'gc') gc = true;
+  }
+
+  // Where each layer digest first appears (for descriptors, config diff_ids and the report).
+  const layerAt = new Map<string, { image: number; layer: number; descriptor: Descriptor; diffId?: string; blob?: Blob }>();
+  archive.images.forEach((img, image) => {
+    for (const l of img.layers)
+      if (!layerAt.has(l.descriptor.digest)) layerAt.set(l.descriptor.digest, { image, layer: l.index, descriptor: l.descriptor, diffId: l.diffId, blob: l.blob });
+  });
+
+  const total = [...drops.keys()].reduce((n, d) => n + (layerAt.get(d)?.blob?.size ?? 0), 0);
+  let done = 0;
+  let last = 0;
+  const onBytes = (n: number) => {
+    done = Math.min(total, done + n);
+    if (opts.onProgress && (done - last >= 1 << 20 || done === total)) {
+      last = done;
+      opts.onProgress(done, total, 'rewriting layers');
+    }
+  };
+  opts.onProgress?.(0, total, 'rewriting layers');
+
+  try {
+    for (const [digest, set] of drops) {
+      throwIfAborted(opts.signal);
+      const at = layerAt.get(digest);
+      if (!at?.blob) throw new LwError('missing-blob', `Layer ${digest} is not in the archive, so it cannot be rewritten.`, { blob: digest });
+      const { layer, dropped } = await rewriteLayer(at.blob, at.descriptor.mediaType, set, env, { signal: opts.signal, onBytes });
+      replace.set(digest, layer);
+      rewritten.push({
+        kind: 'layer', image: at.image, layer: at.layer, dropped,
+        before: { digest, size: at.descriptor.size, diffId: at.diffId },
+        after: { digest: layer.descriptor.digest, size: layer.descriptor.size, diffId: layer.diffId },
+      });
+    }
+    for (const [digest, v] of readdress) {
+      if (replace.has(digest)) continue; // rewritten: its new address supersedes
+      const blob = archive.blob(digest);
+      if (!blob) throw new LwError('missing-blob', `${digest} is not in the archive, so its descriptor cannot be corrected.`, { blob: digest });
+      const at = layerAt.get(digest);
+      const old = at?.descriptor ?? findDescriptor(archive, digest);
+      const descriptor: Descriptor = { mediaType: old?.mediaType ?? '', digest: v.digest ?? digest, size: v.size ?? blob.size };
+      replace.set(digest, { blob, descriptor, diffId: v.diffId });
+      if (at)
+        rewritten.push({
+          kind: 'layer', image: at.image, layer: at.layer,
+          before: { digest, size: at.descriptor.size, diffId: at.diffId },
+          after: { digest: descriptor.digest, size: descriptor.size, diffId: v.diffId ?? at.diffId },
+        });
+    }
+    const out = await rechain(archive, { replace, gc }, { signal: opts.signal });
+    // Configs, manifests and indexes whose address changed.
+    const kindOf = (d: string): RewrittenBlob['kind'] | undefined => {
+      for (const img of archive.images) {
+        if (img.manifest.config.digest === d) return 'config';
+        if (img.manifestDescriptor.digest === d) return 'manifest';
+        if (img.parents.some((p) => p.digest === d)) return 'index';
+      }
+      return undefined;
+    };
+    const order = { config: 0, manifest: 1, index: 2, layer: -1 } as const;
+    const docs: RewrittenBlob[] = [];
+    for (const [old, nd] of out.changed) {
+      const kind = kindOf(old);
+      if (!kind) continue;
+      const image = archive.images.findIndex((img) => img.manifest.config.digest === old || img.manifestDescriptor.digest === old || img.parents.some((p) => p.digest === old));
+      const oldSize = kind === 'config' ? archive.images[image].manifest.config.size : kind === 'manifest' ? archive.images[image].manifestDescriptor.size : archive.images[image].parents.find((p) => p.digest === old)!.size;
+      docs.push({ kind, image, before: { digest: old, size: oldSize }, after: { digest: nd.digest, size: nd.size } });
+    }
+    docs.sort((a, b) => order[a.kind] - order[b.kind]);
+    opts.onProgress?.(total, total, 'rewriting layers');
+    return { out, rewritten: [...rewritten, ...docs], applied: repairs, ms: Date.now() - t0 };
+  } catch (e) {
+    throw asLwError(e, 'write-failed');
+  }
+}
+
+function findDescriptor(archive: ImageArchive, digest: string): Descriptor | undefined {
+  for (const img of archive.images) {
+    if (img.manifest.config.digest === digest) return img.manifest.config;
+    if (img.manifestDescriptor.digest === digest) return img.manifestDescriptor;
+    const p = img.parents.find((x) => x.digest === digest);
+    if (p) return p;
+  }
+  return undefined;
+}
