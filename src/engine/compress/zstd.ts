@@ -1,31 +1,156 @@
-// Zstandard decoding with fzstd (pure JS). fzstd's streaming Decompress throws UnexpectedEOF when
-// told the input ended inside a frame; this wrapper maps its errors to LwError and treats empty
-// input as truncated. fzstd does not verify the optional XXH64 content checksum.
+// Zstandard decoding with fzstd (pure JS), behind a small frame walker of our own.
+//
+// The walker reads only frame and block headers (RFC 8878), a step ahead of fzstd, so that:
+// - a frame asking for a huge window is refused before fzstd allocates it (and before its per-block
+//   window copy makes decoding crawl): the limit is the reference decoder's default, 128 MiB;
+// - the end-of-input verdict is exact: 'truncated' unless the input stops at a frame boundary.
+// fzstd does not verify the optional XXH64 content checksum; nor does this wrapper.
 
 import { Decompress } from 'fzstd';
 import { LwError } from '../errors';
 
+/** zstd's default decoder limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27); larger needs `zstd --long`. */
+export const ZSTD_MAX_WINDOW = 128 * 1024 * 1024;
+const MAX_BLOCK = 128 * 1024;
+
 const UNEXPECTED_EOF = 5;
 const WINDOW_TOO_LARGE = 1;
 
+type Step = 'magic' | 'skippable-size' | 'descriptor' | 'header' | 'block-header';
+
+class FrameWalker {
+  private step: Step = 'magic';
+  private readonly acc = new Uint8Array(16);
+  private need = 4;
+  private have = 0;
+  private skip = 0;
+  private flags = 0;
+  private windowSize = 0;
+  private checksum = false;
+  frames = 0;
+
+  constructor(private readonly maxWindow: number) {}
+
+  /** True when the input so far ends exactly between frames. */
+  atBoundary(): boolean {
+    return this.step === 'magic' && this.have === 0 && this.skip === 0;
+  }
+
+  push(d: Uint8Array): void {
+    let i = 0;
+    while (i < d.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, d.length - i);
+        this.skip -= n;
+        i += n;
+        continue;
+      }
+      const n = Math.min(this.need - this.have, d.length - i);
+      this.acc.set(d.subarray(i, i + n), this.have);
+      this.have += n;
+      i += n;
+      if (this.have === this.need) {
+        this.have = 0;
+        this.parse();
+      }
+    }
+  }
+
+  private to(step: Step, need = 0): void {
+    this.step = step;
+    this.need = step === 'magic' || step === 'skippable-size' ? 4 : step === 'descriptor' ? 1 : step === 'block-header' ? 3 : need;
+  }
+
+  // Skips n body bytes, then parses `next`.
+  private skipThen(n: number, next: Step): void {
+    this.skip = n;
+    this.to(next);
+  }
+
+  private parse(): void {
+    const a = this.acc;
+    switch (this.step) {
+      case 'magic':
+        if (a[0] === 0x28 && a[1] === 0xb5 && a[2] === 0x2f && a[3] === 0xfd) {
+          this.frames++;
+          this.to('descriptor');
+        } else if ((a[0] & 0xf0) === 0x50 && a[1] === 0x2a && a[2] === 0x4d && a[3] === 0x18) {
+          this.to('skippable-size');
+        } else throw corrupt(this.frames ? 'unexpected data after a zstd frame' : 'not a zstd stream (bad magic bytes)');
+        return;
+      case 'skippable-size':
+        this.skipThen((a[0] | (a[1] << 8) | (a[2] << 16) | (a[3] << 24)) >>> 0, 'magic');
+        return;
+      case 'descriptor': {
+        const f = (this.flags = a[0]);
+        if (f & 8) throw corrupt('reserved bit set in a zstd frame header');
+        const single = (f >> 5) & 1;
+        const dictBytes = [0, 1, 2, 4][f & 3];
+        const fcsBytes = f >> 6 ? 1 << (f >> 6) : single;
+        this.checksum = ((f >> 2) & 1) === 1;
+        this.to('header', (single ? 0 : 1) + dictBytes + fcsBytes);
+        return;
+      }
+      case 'header': {
+        const f = this.flags;
+        const single = (f >> 5) & 1;
+        if (!single) {
+          const exp = a[0] >> 3;
+          const base = 2 ** (10 + exp);
+          this.windowSize = base + (base / 8) * (a[0] & 7);
+        } else {
+          // single segment: the window is the whole content, whose size follows the dictionary id
+          const at = [0, 1, 2, 4][f & 3];
+          const n = this.need - at;
+          let fcs = 0;
+          for (let k = n - 1; k >= 0; k--) fcs = fcs * 256 + a[at + k];
+          this.windowSize = n === 2 ? fcs + 256 : fcs;
+        }
+        if (this.windowSize > this.maxWindow)
+          throw new LwError(
+            'unsupported-media-type',
+            `This zstd data needs a ${Math.ceil(this.windowSize / 1048576)} MiB window; layerwright decodes up to ${this.maxWindow / 1048576} MiB (as zstd does without --long).`,
+          );
+        this.to('block-header');
+        return;
+      }
+      case 'block-header': {
+        const last = a[0] & 1;
+        const type = (a[0] >> 1) & 3;
+        const size = (a[0] >> 3) | (a[1] << 5) | (a[2] << 13);
+        if (type === 3) throw corrupt('reserved zstd block type');
+        if (size > MAX_BLOCK) throw corrupt('zstd block larger than 128 KiB');
+        const body = type === 1 ? 1 : size; // an RLE block stores one byte
+        // after the last block: the 4-byte checksum (if flagged), then the next frame
+        this.skipThen(last ? body + (this.checksum ? 4 : 0) : body, last ? 'magic' : 'block-header');
+        return;
+      }
+    }
+  }
+}
+
 export class ZstdDecoder {
   private readonly z: Decompress;
+  private readonly walker: FrameWalker;
   private inputBytes = 0;
 
-  constructor(emit: (chunk: Uint8Array) => void) {
+  constructor(emit: (chunk: Uint8Array) => void, opts: { maxWindow?: number } = {}) {
+    this.walker = new FrameWalker(opts.maxWindow ?? ZSTD_MAX_WINDOW);
     this.z = new Decompress((out) => {
       if (out.length) emit(out);
     });
   }
 
   push(chunk: Uint8Array): void {
-    if (!chunk.length) return; // fzstd treats an empty non-final push as data; nothing to do
+    if (!chunk.length) return;
     this.inputBytes += chunk.length;
+    this.walker.push(chunk); // vets the headers before fzstd acts on them
     this.run(chunk, false);
   }
 
   finish(): void {
     if (this.inputBytes === 0) throw new LwError('truncated', 'Truncated: the zstd stream is empty.');
+    if (!this.walker.atBoundary()) throw truncated(this.inputBytes);
     this.run(new Uint8Array(0), true);
   }
 
@@ -38,13 +163,19 @@ export class ZstdDecoder {
   }
 }
 
+function corrupt(msg: string): LwError {
+  return new LwError('corrupt', `Corrupt: ${msg}.`);
+}
+
+function truncated(at: number): LwError {
+  return new LwError('truncated', `Truncated: the zstd stream ends early (after ${at} compressed bytes).`);
+}
+
 function mapError(e: unknown, at: number): LwError {
   if (e instanceof LwError) return e;
   const code = (e as { code?: number }).code;
   const msg = (e as Error).message ?? String(e);
-  if (code === UNEXPECTED_EOF)
-    return new LwError('truncated', `Truncated: the zstd stream ends early (after ${at} compressed bytes).`);
-  if (code === WINDOW_TOO_LARGE)
-    return new LwError('corrupt', 'Corrupt: the zstd frame asks for a window larger than 2 GiB.');
-  return new LwError('corrupt', `Corrupt: invalid zstd data (${msg}).`);
+  if (code === UNEXPECTED_EOF) return truncated(at);
+  if (code === WINDOW_TOO_LARGE) return corrupt('the zstd frame asks for a window larger than 2 GiB');
+  return corrupt(`invalid zstd data (${msg})`);
 }

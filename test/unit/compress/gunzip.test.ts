@@ -180,6 +180,18 @@ describe('gzip decoding', () => {
     }
   });
 
+  it('random garbage after a gzip header ends in a typed error, never a hang', async () => {
+    for (let i = 0; i < 300; i++) {
+      const junk = new Uint8Array(10 + Math.floor(Math.random() * 400));
+      crypto.getRandomValues(junk);
+      junk.set([0x1f, 0x8b, 8, 0]);
+      for (const native of [NATIVE, FFLATE]) {
+        const e = await failure(decompressBlob(new Blob([junk]), undefined, { nativeGunzip: native }));
+        expect(['corrupt', 'truncated']).toContain(e?.code);
+      }
+    }
+  });
+
   it('cancels: abort errors the stream with cancelled and cancels the source', async () => {
     const big = zlib.gzipSync(sampleData(4_000_000));
     for (const native of [NATIVE, FFLATE]) {

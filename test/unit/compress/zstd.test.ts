@@ -87,3 +87,57 @@ describe('other kinds', () => {
     expect(await failure(decompressBlob(new Blob([]), 'zstd'))).toMatchObject({ code: 'truncated' });
   });
 });
+
+// Hand-made frames (RFC 8878): magic, frame header descriptor, window descriptor, blocks.
+const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+const rawBlock = (last: boolean, body: number[]) => [(last ? 1 : 0) | (body.length << 3), body.length >> 5, 0, ...body];
+const rleBlock = (last: boolean, n: number, byte: number) => [(last ? 1 : 0) | 2 | (n << 3), n >> 5, 0, byte];
+
+describe('zstd frame walker', () => {
+  it('decodes raw, RLE and empty blocks, a checksum, and frames back to back', async () => {
+    const abc = [...'abc'].map((c) => c.charCodeAt(0));
+    const frame1 = [...MAGIC, 0x00, 0x50, ...rawBlock(false, abc), ...rawBlock(false, []), ...rleBlock(true, 5, 0x78)];
+    const frame2 = [...MAGIC, 0x04, 0x50, ...rawBlock(true, abc), 1, 2, 3, 4]; // checksum flag + 4 bytes
+    const bytes = new Uint8Array([...frame1, ...frame2]);
+    const out = await readAll(decompressBlob(new Blob([bytes])));
+    expect(out.toString()).toBe('abcxxxxxabc');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const e = await failure(decompressStream(chunked(bytes.subarray(0, cut), [1, 2]), 'zstd'));
+      if (cut === frame1.length) expect(e).toBeNull();
+      else expect(e, `cut ${cut}`).toMatchObject({ code: 'truncated' });
+    }
+  });
+
+  it('refuses a window beyond 128 MiB before allocating it', async () => {
+    const big = new Uint8Array([...MAGIC, 0x00, (28 - 10) << 3, ...rawBlock(true, [65])]); // 256 MiB window
+    const e = await failure(decompressBlob(new Blob([big])));
+    expect(e).toMatchObject({ code: 'unsupported-media-type' });
+    expect(e!.message).toMatch(/256 MiB window/);
+    const ok = new Uint8Array([...MAGIC, 0x00, (27 - 10) << 3, ...rawBlock(true, [65])]); // exactly 128 MiB
+    expect((await readAll(decompressBlob(new Blob([ok])))).toString()).toBe('A');
+  });
+
+  it('rejects reserved bits and block types as corrupt', async () => {
+    for (const bad of [
+      [...MAGIC, 0x08, 0x50, ...rawBlock(true, [65])], // reserved header bit
+      [...MAGIC, 0x00, 0x50, 0x07, 0, 0], // block type 3
+      [...MAGIC, 0x00, 0x50, 0x01 | (0x1f << 3), 0xff, 0x1f], // block > 128 KiB
+    ])
+      expect(await failure(decompressBlob(new Blob([new Uint8Array(bad)])))).toMatchObject({ code: 'corrupt' });
+  });
+
+  it('random garbage after the magic ends in a typed error or output, never a hang', async () => {
+    for (let i = 0; i < 300; i++) {
+      const junk = new Uint8Array(4 + Math.floor(Math.random() * 300));
+      crypto.getRandomValues(junk);
+      junk.set(MAGIC);
+      if (i % 2) junk[4] &= 0x27; // plausible header flags: no reserved bit, sometimes single segment
+      try {
+        await readAll(decompressBlob(new Blob([junk])));
+      } catch (e) {
+        expect(['corrupt', 'truncated', 'unsupported-media-type']).toContain((e as { code: string }).code);
+      }
+    }
+  });
+});
+
