@@ -67,11 +67,12 @@ describe('gzip decoding', () => {
   });
 
   it('decompressStream handles any input chunking, down to single bytes', async () => {
-    for (const sizes of [[3, 1, 7], randomSizes(50, 5000), [1 << 20]]) {
+    for (const sizes of [randomSizes(50, 5000), [1 << 20]])
       expect((await readAll(decompressStream(chunked(gz, sizes), 'gzip'))).equals(data)).toBe(true);
-    }
-    const small = sampleData(30_000); // one read per byte is slow: keep it short
-    expect((await readAll(decompressStream(chunked(zlib.gzipSync(small), [1]), 'gzip'))).equals(small)).toBe(true);
+    const small = sampleData(20_000); // one read per byte is slow: keep it short
+    const smallGz = zlib.gzipSync(small);
+    for (const sizes of [[1], [3, 1, 7]])
+      expect((await readAll(decompressStream(chunked(smallGz, sizes), 'gzip'))).equals(small)).toBe(true);
   });
 
   it('reads every optional header field, in any chunking', async () => {
