@@ -1,0 +1,169 @@
+// Headless Chromium (Debian's /usr/bin/chromium through playwright-core; never a downloaded browser) on the
+// bench harness page, served from .tmp/bench/dist by a loopback-only static server. Memory is sampled from
+// /proc (the whole Chromium process tree) and from CDP: the page's JS heap and the engine worker's heap.
+
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { Sampler, cpuSeconds, descendants, type MemPeak } from './proc';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.webmanifest': 'application/manifest+json', '.tar': 'application/x-tar', '.png': 'image/png' };
+
+export function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let p = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
+    if (p.endsWith('/')) p += 'index.html';
+    const file = join(root, p);
+    try {
+      if (!statSync(file).isFile()) throw new Error();
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+      res.end(readFileSync(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const a = server.address();
+    resolve({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/` });
+  }));
+}
+
+export interface Timed {
+  ms: number;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface Measured<T> {
+  value: T;
+  mem: MemPeak;
+  jsHeapPage: number;
+  jsHeapWorker: number;
+  cpu: number;
+}
+
+export class Bench {
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    private readonly cdp: CDPSession,
+    private readonly profile: string,
+    private readonly server: Server,
+  ) {}
+
+  static async start(distDir: string): Promise<Bench> {
+    const { server, url } = await serve(distDir);
+    const profile = mkdtempSync(join(tmpdir(), 'lw-bench-profile-'));
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(url);
+    await page.waitForFunction(() => (window as unknown as { bench?: unknown }).bench !== undefined);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const b = new Bench(context, page, cdp, profile, server);
+    await b.attachWorkers();
+    return b;
+  }
+
+  /** Worker heaps through CDP's (non-flat) target sessions, since the worker has no Performance domain of its own. */
+  private workerSessions: string[] = [];
+  private nextId = 1;
+  private pending = new Map<number, (r: unknown) => void>();
+  private async attachWorkers(): Promise<void> {
+    this.cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
+      if (e.targetInfo.type === 'worker') this.workerSessions.push(e.sessionId);
+    });
+    this.cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+      const m = JSON.parse(e.message) as { id?: number; result?: unknown };
+      if (m.id !== undefined) this.pending.get(m.id)?.(m.result), this.pending.delete(m.id);
+    });
+    try {
+      await this.cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+    } catch {
+      /* heap of the worker stays unknown */
+    }
+  }
+  private async workerHeap(): Promise<number> {
+    let total = 0;
+    for (const sessionId of this.workerSessions) {
+      const id = this.nextId++;
+      const r = new Promise<unknown>((res) => {
+        this.pending.set(id, res);
+        setTimeout(() => res(undefined), 1000);
+      });
+      try {
+        await this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
+      } catch {
+        continue;
+      }
+      const u = (await r) as { usedSize?: number } | undefined;
+      total += u?.usedSize ?? 0;
+    }
+    return total;
+  }
+  private async pageHeap(): Promise<number> {
+    const m = (await this.cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+    return m.metrics.find((x) => x.name === 'JSHeapUsedSize')?.value ?? 0;
+  }
+
+  /** Runs `f` while sampling /proc and the JS heaps every 200 ms. */
+  async measure<T>(f: () => Promise<T>): Promise<Measured<T>> {
+    const root = process.pid;
+    const sampler = new Sampler(root, 200);
+    let jsHeapPage = 0;
+    let jsHeapWorker = 0;
+    let stop = false;
+    const heaps = (async () => {
+      while (!stop) {
+        jsHeapPage = Math.max(jsHeapPage, await this.pageHeap().catch(() => 0));
+        jsHeapWorker = Math.max(jsHeapWorker, await this.workerHeap().catch(() => 0));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const cpu0 = cpuSeconds(descendants(root));
+    sampler.start();
+    try {
+      const value = await f();
+      return { value, mem: sampler.stop(), jsHeapPage, jsHeapWorker, cpu: cpuSeconds(descendants(root)) - cpu0 };
+    } finally {
+      stop = true;
+      sampler.stop();
+      await heaps;
+    }
+  }
+
+  async setFile(path: string): Promise<void> {
+    await this.page.setInputFiles('#file', path);
+  }
+  open(): Promise<Timed & { sessionId?: string }> {
+    return this.page.evaluate(() => (window as unknown as { bench: { open(): Promise<Timed & { sessionId?: string }> } }).bench.open());
+  }
+  run(name: string, args: unknown[], keep?: string): Promise<Timed> {
+    return this.page.evaluate(
+      ([n, a, k]) => (window as unknown as { bench: { run(n: string, a: unknown[], k?: string): Promise<Timed> } }).bench.run(n, a, k),
+      [name, args, keep] as const,
+    );
+  }
+  warm(): Promise<string> {
+    return this.page.evaluate(() => (window as unknown as { bench: { warm(): Promise<string> } }).bench.warm());
+  }
+  async close(): Promise<void> {
+    await this.context.close();
+    this.server.close();
+    rmSync(this.profile, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,63 @@
+// Bench harness page: the app's own worker (workers/engine.worker.ts through src/ui/engine.ts, bundled by
+// vite exactly as the app bundles it) driven from Playwright. Each call returns the wall time measured here,
+// around the worker job, so the numbers include the comlink round trip the UI pays too.
+
+import { engine, runJob, type JobName } from '../../../src/ui/engine';
+
+interface Timed {
+  ms: number;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+/** Blobs/Files are reported by size: they stay in the page (a fix output is not serialized back). */
+function plain(v: unknown, depth = 0): unknown {
+  if (v instanceof Blob) return { blob: v.size };
+  if (depth > 6 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.length > 50 ? { items: v.length, first: v.slice(0, 20).map((x) => plain(x, depth + 1)) } : v.map((x) => plain(x, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x, depth + 1)]));
+}
+
+const kept = new Map<string, unknown>();
+
+async function run(name: string, args: unknown[], keep?: string): Promise<Timed> {
+  const t0 = performance.now();
+  try {
+    const result = await runJob(name as JobName, args as never).result;
+    const ms = performance.now() - t0;
+    if (keep) kept.set(keep, result);
+    return { ms, result: plain(result) };
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    return { ms: performance.now() - t0, error: { code: String(err.code ?? 'exception'), message: String(err.message ?? e) } };
+  }
+}
+
+const bench = {
+  /** Starts the worker (and its OPFS scratch) outside any timed section. */
+  async warm(): Promise<string> {
+    return engine().storage();
+  },
+  /** Opens the file set on #file; resolves with the session id and timings. */
+  async open(): Promise<Timed & { sessionId?: string }> {
+    const f = (document.getElementById('file') as HTMLInputElement).files?.[0];
+    if (!f) throw new Error('no file set on #file');
+    const r = await run('open', [f, f.name]);
+    const sessionId = (r.result as { sessionId?: string } | undefined)?.sessionId;
+    return { ms: r.ms, error: r.error, sessionId, result: { sessionId, images: (r.result as { images?: unknown[] })?.images?.length } };
+  },
+  /** Any job of the worker API by name (verify, diagnose, fix, ...), with timing. */
+  run,
+  /** A job whose arguments include the result of an earlier kept job (e.g. fix(plan from diagnose)). */
+  async runWithKept(name: string, args: unknown[], keptName: string, at: number, keep?: string): Promise<Timed> {
+    const a = [...args];
+    a.splice(at, 0, kept.get(keptName));
+    return run(name, a, keep);
+  },
+  jobs(): string[] {
+    return Object.keys(engine()).filter(() => true);
+  },
+};
+
+(window as unknown as { bench: typeof bench }).bench = bench;
+document.getElementById('log')!.textContent = 'ready';

@@ -1,0 +1,257 @@
+// `npm run bench`: generates (or reuses) multi-hundred-MB inputs in .tmp/bench/, times native anchors, times
+// the app's own worker in headless Chromium on the same inputs, measures peak memory while verifying 0.5, 1 and
+// 2 GiB layers, prints a table and writes test/bench/RESULTS.md. Not part of CI.
+//
+// Env: BENCH_REPEAT (default 2: best of N for each timing), BENCH_SKIP=mem,native,app,ui (skip sections),
+//      BENCH_MEM=512,1024,2048 (layer sizes in MiB for the memory section).
+
+import { execSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_DIR, bigImage, brokenImage, memImage, type Input } from './gen';
+import { Bench, type Measured, type Timed } from './lib/browser';
+import { best, have, sh, type NativeRun } from './lib/native';
+
+const ROOT = join(import.meta.dirname, '../..');
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 2);
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const MEM_SIZES = (process.env.BENCH_MEM ?? '512,1024,2048').split(',').map(Number);
+const MiB = 1 << 20;
+
+const fmtMs = (ms: number | undefined) => (ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmtMB = (b: number) => `${(b / MiB).toFixed(0)} MiB`;
+const rate = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MiB/s`;
+
+interface Row {
+  section: string;
+  what: string;
+  app?: number;
+  native?: number;
+  nativeWhat?: string;
+  note?: string;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function nativeRow(section: string, what: string, r: NativeRun, note?: string): NativeRun {
+  rows.push({ section, what: `native: ${what}`, native: r.ms, note: (r.ok ? '' : 'FAILED ') + (note ?? `cpu ${r.cpu.toFixed(1)} s`) });
+  return r;
+}
+
+// ------------------------------------------------------------------------------------------ native anchors
+function natives(big: Input, broken: Input): Record<string, NativeRun> {
+  const n: Record<string, NativeRun> = {};
+  const q = (p: string) => `'${p}'`;
+  n.list = nativeRow('big', `tar -tvf image (${fmtMB(big.tarSize)})`, best(REPEAT, () => sh(`tar -tvf ${q(big.tar)} >/dev/null`)));
+  n.sha = nativeRow('big', 'sha256sum layer blob', best(REPEAT, () => sh(`sha256sum ${q(big.layerBlob!)}`)));
+  n.diff = nativeRow('big', 'gzip -dc layer | sha256sum (diff_id)', best(REPEAT, () => sh(`gzip -dc ${q(big.layerBlob!)} | sha256sum`)));
+  const digest = n.sha.out.split(' ')[0];
+  const diffId = n.diff.out.split(' ')[0];
+  if (`sha256:${digest}` !== big.layer.digest || `sha256:${diffId}` !== big.layer.diffId) notes.push('native anchors disagree with the generator digests!');
+  n.verify1 = nativeRow(
+    'big',
+    'verify in one read: tee >(sha256sum) | gzip -dc | sha256sum',
+    best(REPEAT, () => sh(`tee >(sha256sum >/dev/null) < ${q(big.layerBlob!)} | gzip -dc | sha256sum`)),
+  );
+  n.gzip = nativeRow('big', `gzip -n -6 of the uncompressed layer (${fmtMB(big.layer.tarSize)})`, best(1, () => sh(`gzip -n -c ${q(big.layerTar!)} >/dev/null`)));
+  if (have('umoci')) {
+    const b = mkdtempSync(join(tmpdir(), 'lw-umoci-'));
+    n.umoci = nativeRow('big', 'umoci unpack --rootless (verify + extract)', sh(`umoci unpack --rootless --image ${q(big.layout!)}:latest ${q(join(b, 'bundle'))}`));
+    rmSync(b, { recursive: true, force: true });
+  } else notes.push('umoci not installed: no umoci anchor.');
+
+  const last = broken.layerBlob!;
+  n.blist = nativeRow('broken', 'tar -tvzf last layer (the seed\'s detection pass)', best(REPEAT, () => sh(`tar -tvzf ${q(last)} >/dev/null`)));
+  n.bverify = nativeRow('broken', 'verify last layer in one read (tee/sha256sum/gzip -dc)', best(REPEAT, () => sh(`tee >(sha256sum >/dev/null) < ${q(last)} | gzip -dc | sha256sum`)));
+  // seed_fix.sh rewrites the layout in place: time it on a fresh copy each run (the copy is not timed).
+  n.seedfix = nativeRow(
+    'broken',
+    'shared/baseline/seed_fix.sh on an extracted layout copy',
+    best(1, () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'lw-seedfix-'));
+      cpSync(broken.layout!, join(tmp, 'layout'), { recursive: true });
+      const r = sh(`bash /work/shared/baseline/seed_fix.sh ${q(join(tmp, 'layout'))} latest`);
+      rmSync(tmp, { recursive: true, force: true });
+      return r;
+    }),
+  );
+  return n;
+}
+
+// ------------------------------------------------------------------------------------------ app (Chromium)
+interface AppRun {
+  open?: Measured<Timed & { sessionId?: string }>;
+  verify?: Measured<Timed>;
+  extra: Record<string, Measured<Timed>>;
+}
+
+async function bestOf<T extends Timed>(n: number, f: () => Promise<Measured<T>>): Promise<Measured<T>> {
+  let b: Measured<T> | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = await f();
+    if (r.value.error) return r;
+    if (!b || r.value.ms < b.value.ms) b = r;
+  }
+  return b!;
+}
+
+async function appOn(bench: Bench, input: Input, ops: string[]): Promise<AppRun> {
+  await bench.setFile(input.tar);
+  const out: AppRun = { extra: {} };
+  out.open = await bestOf(REPEAT, () => bench.measure(() => bench.open()));
+  const sid = out.open.value.sessionId;
+  if (!sid) return out;
+  out.verify = await bestOf(REPEAT, () => bench.measure(() => bench.run('verify', [sid])));
+  for (const op of ops) out.extra[op] = await bestOf(op === 'fix' ? 1 : REPEAT, () => bench.measure(() => bench.run(op, [sid])));
+  return out;
+}
+
+function appRow(section: string, what: string, m: Measured<Timed> | undefined, native: NativeRun | undefined, nativeWhat: string, bytes?: number): void {
+  if (!m) return;
+  const err = m.value.error;
+  rows.push({
+    section,
+    what: `app: ${what}`,
+    app: err ? undefined : m.value.ms,
+    native: native?.ms,
+    nativeWhat,
+    note: err
+      ? `${err.code}: ${err.message.slice(0, 80)}`
+      : `${bytes ? rate(bytes, m.value.ms) + ', ' : ''}cpu ${m.cpu.toFixed(1)} s, peak RSS ${fmtMB(m.mem.rss)}, worker heap ${fmtMB(m.jsHeapWorker)}`,
+  });
+}
+
+// ------------------------------------------------------------------------------------------ memory
+interface MemResult {
+  size: number;
+  layer: number;
+  ms?: number;
+  idleRss: number;
+  idlePss: number;
+  m?: Measured<Timed>;
+  error?: string;
+}
+
+async function memory(dist: string): Promise<MemResult[]> {
+  const out: MemResult[] = [];
+  for (const size of MEM_SIZES) {
+    const input = await memImage(size);
+    const bench = await Bench.start(dist);
+    try {
+      await bench.warm();
+      await bench.setFile(input.tar);
+      const o = await bench.open();
+      await new Promise((r) => setTimeout(r, 500));
+      const idle = await bench.measure(() => new Promise((r) => setTimeout(r, 600)));
+      const m = await bench.measure(() => bench.run('verify', [o.sessionId]));
+      const ok = (m.value.result as { ok?: boolean } | undefined)?.ok;
+      out.push({ size, layer: input.layer.size, ms: m.value.ms, idleRss: idle.mem.rss, idlePss: idle.mem.pss, m, error: m.value.error?.message ?? (ok ? undefined : 'verify did not report ok') });
+    } finally {
+      await bench.close();
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------ main
+function table(): string {
+  const head = ['section', 'measurement', 'app', 'native', 'ratio app/native', 'notes'];
+  const body = rows.map((r) => [
+    r.section,
+    r.what + (r.nativeWhat ? ` (vs ${r.nativeWhat})` : ''),
+    r.app !== undefined ? fmtMs(r.app) : '',
+    r.native !== undefined ? fmtMs(r.native) : '',
+    r.app !== undefined && r.native !== undefined ? `${(r.app / r.native).toFixed(2)}×` : '',
+    r.note ?? '',
+  ]);
+  return [head, head.map(() => '---'), ...body].map((c) => `| ${c.join(' | ')} |`).join('\n');
+}
+
+function memTable(mem: MemResult[]): string {
+  const cols = mem.map((m) => `${(m.size / 1024).toFixed(1)} GiB layer`);
+  const line = (label: string, f: (m: MemResult) => string) => `| ${label} | ${mem.map(f).join(' | ')} |`;
+  return [
+    `| verify, headless Chromium | ${cols.join(' | ')} |`,
+    `| --- | ${cols.map(() => '---').join(' | ')} |`,
+    line('layer blob (stored)', (m) => fmtMB(m.layer)),
+    line('verify time', (m) => (m.ms ? `${fmtMs(m.ms)} (${rate(m.layer, m.ms)})` : m.error ?? '')),
+    line('idle RSS, all Chromium processes (after open)', (m) => fmtMB(m.idleRss)),
+    line('**peak RSS, all Chromium processes**', (m) => (m.m ? `**${fmtMB(m.m.mem.rss)}**` : '')),
+    line('peak PSS, all Chromium processes', (m) => (m.m ? fmtMB(m.m.mem.pss) : '')),
+    line('peak RSS, renderer processes (page + worker)', (m) => (m.m ? fmtMB(m.m.mem.renderer) : '')),
+    line('peak RSS, browser process', (m) => (m.m ? fmtMB(m.m.mem.browser) : '')),
+    line('peak JS heap used, engine worker (CDP)', (m) => (m.m ? fmtMB(m.m.jsHeapWorker) : '')),
+    line('peak JS heap used, page (CDP)', (m) => (m.m ? fmtMB(m.m.jsHeapPage) : '')),
+    line('samples (every 200 ms)', (m) => (m.m ? String(m.m.mem.samples) : '')),
+    line('result', (m) => m.error ?? 'ok'),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const load0 = loadavg();
+  const chromiumVersion = spawnSync('/usr/lib/chromium/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`layerwright bench — ${cpus().length} cores, ${fmtMB(totalmem())} RAM, load ${load0.map((x) => x.toFixed(1)).join(' ')}, ${chromiumVersion}`);
+
+  const big = await bigImage();
+  const broken = await brokenImage();
+  if (!SKIP.has('mem')) for (const s of MEM_SIZES) await memImage(s);
+
+  const dist = join(BENCH_DIR, 'dist');
+  execSync(`npx vite build --config test/bench/vite.bench.config.ts`, { cwd: ROOT, stdio: 'inherit' });
+
+  const nat = SKIP.has('native') ? {} : natives(big, broken);
+
+  if (!SKIP.has('app')) {
+    const bench = await Bench.start(dist);
+    try {
+      notes.push(`engine worker scratch storage: ${await bench.warm()}`);
+      const a = await appOn(bench, big, []);
+      appRow('big', `open (index ${fmtMB(big.tarSize)} OCI tar)`, a.open, nat.list, 'tar -tvf');
+      appRow('big', `verify (${fmtMB(big.layer.size)} gzip layer → ${fmtMB(big.layer.tarSize)})`, a.verify, nat.verify1, 'one-read native verify', big.layer.size);
+      const b = await appOn(bench, broken, ['diagnose', 'fix']);
+      appRow('broken', 'open', b.open, undefined, '');
+      appRow('broken', `verify (${fmtMB(broken.tarSize)} image)`, b.verify, nat.bverify, 'one-read native verify of last layer', broken.tarSize);
+      appRow('broken', 'diagnose', b.extra.diagnose, nat.blist, 'tar -tvzf last layer', broken.tarSize);
+      appRow('broken', 'fix', b.extra.fix, nat.seedfix, 'seed_fix.sh');
+    } finally {
+      await bench.close();
+    }
+  }
+  // Native rows after app rows of their section read better: sort by section, app first.
+  rows.sort((x, y) => (x.section === y.section ? (x.what.startsWith('app') ? 0 : 1) - (y.what.startsWith('app') ? 0 : 1) : x.section < y.section ? -1 : 1));
+
+  const mem = SKIP.has('mem') ? [] : await memory(dist);
+  const load1 = loadavg();
+
+  const t = table();
+  console.log('\n' + t);
+  if (mem.length) console.log('\n' + memTable(mem));
+  for (const n of notes) console.log('note: ' + n);
+
+  const md = [
+    '# layerwright benchmark results',
+    '',
+    `Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (test/bench/run.ts): ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmtMB(totalmem())} RAM, ${chromiumVersion} headless, Node ${process.version}. Load average at start ${load0[0].toFixed(1)}, at end ${load1[0].toFixed(1)} (the machine is shared; each timing is the best of ${REPEAT}).`,
+    '',
+    'The app numbers are the production build of the app\'s own engine worker (`workers/engine.worker.ts` through `src/ui/engine.ts`, bundled by vite as the app bundles it) driven from a bench page (test/bench/page) in headless Chromium; the input is a disk-backed `File` from `setInputFiles`. Times are wall clock around the worker job, measured in the page. Native anchors are the standard tools on the same files (page cache warm for both).',
+    '',
+    '## Inputs',
+    '',
+    `- **big**: OCI layout tar ${fmtMB(big.tarSize)}, one gzip layer ${fmtMB(big.layer.size)} (uncompressed ${fmtMB(big.layer.tarSize)}; half incompressible, half text).`,
+    `- **broken**: the seed's defect at scale, OCI layout tar ${fmtMB(broken.tarSize)}: a traditional base layer and a ${fmtMB(broken.layer.size)} merged-usr last layer with \`bin -> usr/bin\`, \`lib\`, \`lib64\`, \`sbin\` symlinks followed by whiteouts under them.`,
+    ...MEM_SIZES.map((s) => `- **mem-${s}m**: OCI layout tar with one ${s} MiB gzip layer (80% incompressible, gzip -1).`),
+    '',
+    '## Time',
+    '',
+    t,
+    '',
+    ...(mem.length ? ['## Memory while verifying', '', memTable(mem), ''] : []),
+    ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
+  ].join('\n');
+  writeFileSync(join(import.meta.dirname, 'RESULTS.md'), md);
+  console.log('\nwrote test/bench/RESULTS.md');
+}
+
+await main();
