@@ -6,6 +6,7 @@
 
 import type { Component } from 'svelte';
 import InspectView from './components/InspectView.svelte';
+import BuildView from './components/BuildView.svelte';
 
 export interface ViewDef {
   id: string;
@@ -13,4 +14,7 @@ export interface ViewDef {
   component: Component;
 }
 
-export const views: ViewDef[] = [{ id: 'inspect', label: 'Inspect', component: InspectView }];
+export const views: ViewDef[] = [
+  { id: 'inspect', label: 'Inspect', component: InspectView },
+  { id: 'build', label: 'Build', component: BuildView },
+];

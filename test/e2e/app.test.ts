@@ -134,6 +134,28 @@ describe('first screen', () => {
     await page.getByText(/Verified: 5 blobs OK/).waitFor();
   });
 
+  it('offers an image picker for a multi-platform index', async () => {
+    await openFile(fx.multi);
+    await page.getByRole('heading', { name: 'multi-platform.tar' }).waitFor();
+    const picker = page.getByRole('combobox', { name: 'Image' });
+    expect(await picker.locator('option').allInnerTexts()).toEqual(['multi — linux/amd64', 'multi — linux/arm64/v8']);
+    await picker.selectOption({ label: 'multi — linux/arm64/v8' });
+    expect(await page.getByRole('region', { name: 'Config' }).innerText()).toContain('["/bin/hello-arm64"]');
+  });
+
+  it('opens a file dropped on the drop zone', async () => {
+    // A synthetic drop: the DataTransfer is made in the page from the same-origin sample.
+    const dt = await page.evaluateHandle(async () => {
+      const blob = await (await fetch('/sample/sample-image.tar')).blob();
+      const t = new DataTransfer();
+      t.items.add(new File([blob], 'dropped.tar'));
+      return t;
+    });
+    await page.dispatchEvent('section.drop', 'drop', { dataTransfer: dt });
+    await page.getByRole('heading', { name: 'dropped.tar' }).waitFor();
+    expect(await layerRows()).toHaveLength(3);
+  });
+
   it('takes the README screenshot', async () => {
     await page.getByRole('button', { name: 'Try the sample image' }).click();
     await page.getByRole('heading', { name: 'sample-image.tar' }).waitFor();

@@ -27,6 +27,8 @@ export interface Fixtures {
   bigSize: number;
   /** `big` gzip-compressed: opening it spools the layer into scratch files (OPFS in the browser). */
   bigGz: string;
+  /** Two platforms (linux/amd64, linux/arm64/v8) of one tag in one index. */
+  multi: string;
 }
 
 export async function makeFixtures(): Promise<Fixtures> {
@@ -52,7 +54,9 @@ export async function makeFixtures(): Promise<Fixtures> {
     const z = spawnSync('sh', ['-c', `gzip -1 -n -c "${big}" > "${bigGz}.part" && mv "${bigGz}.part" "${bigGz}"`]);
     if (z.status !== 0) throw new Error(`gzip failed: ${z.stderr}`);
   }
-  return { sample, corrupted, corruptedBlob, folder, big, bigSize, bigGz };
+  const multi = join(FIXTURES, 'multi-platform.tar');
+  await makeMulti(multi);
+  return { sample, corrupted, corruptedBlob, folder, big, bigSize, bigGz, multi };
 }
 
 /** Changes the gzip header's MTIME byte: the layer still decompresses, but its digest no longer matches. */
@@ -73,6 +77,46 @@ async function corruptFirstGzipBlob(path: string): Promise<string> {
     closeSync(fd);
   }
   throw new Error('the sample has no gzip layer to corrupt');
+}
+
+async function makeMulti(path: string): Promise<void> {
+  const enc = new TextEncoder();
+  const blobs = new Map<string, Blob>();
+  const put = async (bytes: Uint8Array) => {
+    const d = await sha256Bytes(bytes);
+    blobs.set(d, new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    return d;
+  };
+  const layer = new Uint8Array(await tarBlob([{ header: { path: 'hello', type: 'file', size: 3, mtime: 0 }, body: enc.encode('hi\n') }]).arrayBuffer());
+  const layerDigest = await put(layer);
+  const manifests = [];
+  for (const [architecture, variant] of [['amd64', undefined], ['arm64', 'v8']] as const) {
+    const config: ImageConfig = {
+      architecture,
+      os: 'linux',
+      ...(variant ? { variant } : {}),
+      config: { Cmd: [`/bin/hello-${architecture}`] },
+      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+    };
+    const configBytes = enc.encode(JSON.stringify(config));
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: MediaType.OciConfig, digest: await put(configBytes), size: configBytes.byteLength },
+      layers: [{ mediaType: MediaType.OciLayer, digest: layerDigest, size: layer.byteLength }],
+    };
+    const manifestBytes = enc.encode(JSON.stringify(manifest));
+    manifests.push({
+      mediaType: MediaType.OciManifest,
+      digest: await put(manifestBytes),
+      size: manifestBytes.byteLength,
+      platform: { architecture, os: 'linux', ...(variant ? { variant } : {}) },
+    });
+  }
+  const nestedBytes = enc.encode(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }));
+  const nested = { mediaType: MediaType.OciIndex, digest: await put(nestedBytes), size: nestedBytes.byteLength, annotations: { [AnnotationRefName]: 'multi' } };
+  const archive = writeOciArchive({ blobs, index: { schemaVersion: 2, manifests: [nested] } });
+  await pipeline(Readable.fromWeb(archive.stream() as import('node:stream/web').ReadableStream), createWriteStream(path));
 }
 
 async function makeBig(path: string, size: number): Promise<void> {
