@@ -66,7 +66,10 @@ export async function readLayout(tree: FileTree, opts: OpOptions): Promise<Layou
             skip('unsupported-media-type', `an artifact (config media type ${cmt}), not a container image`);
             continue;
           }
-          out.images.push(await readImage(tree, d, manifest, blob, parents, here));
+          // One manifest listed under several tags (skopeo writes an index entry per tag) is one image.
+          const same = out.images.find((i) => i.manifestDescriptor.digest === d.digest && samePath(i.parents, parents));
+          if (same) for (const t of here) if (!same.tags.includes(t)) same.tags.push(t);
+          if (!same) out.images.push(await readImage(tree, d, manifest, blob, parents, here));
         } else throw new LwError('corrupt', `${d.digest} is neither an image index nor an image manifest.`, { blob: d.digest });
       } catch (e) {
         const err = asLwError(e);
@@ -83,6 +86,10 @@ export async function readLayout(tree: FileTree, opts: OpOptions): Promise<Layou
   }
   for (const s of out.skipped) out.warnings.push(`Skipped ${s.descriptor.digest}${platformNote(s.descriptor.platform)}: ${s.reason}`);
   return out;
+}
+
+function samePath(a: Descriptor[], b: Descriptor[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.digest === b[i].digest);
 }
 
 function platformNote(p?: Platform): string {

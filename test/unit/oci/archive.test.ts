@@ -272,3 +272,14 @@ describe('openImage: not an image', () => {
     await expect(openImage(new Blob([]), env)).rejects.toMatchObject({ code: 'not-an-image' });
   });
 });
+
+describe('openImage: one manifest under several tags', () => {
+  it('is one image with all its tags', async () => {
+    const built = await makeOciLayout([{ layers: SIMPLE_LAYERS, tag: 'latest' }]);
+    const d = built.index.manifests[0];
+    const index = { ...built.index, manifests: [d, { ...d, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] };
+    built.files.set('index.json', new TextEncoder().encode(JSON.stringify(index)));
+    const archive = await openImage(filesToTar(built.files), env);
+    expect(archive.images.map((i) => i.tags)).toEqual([['latest', 'v1']]);
+  });
+});
