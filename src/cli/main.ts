@@ -29,7 +29,8 @@ async function usage(io: CliIO): Promise<void> {
   const lines = ['Usage: npm run -s cli -- <verb> [options]', '', 'Verbs:'];
   for (const verb of listVerbs()) {
     const c = await loadCommand(verb);
-    if (c) lines.push(`  ${c.usage.padEnd(44)} ${c.summary}`);
+    // Long usages (build) get their summary on the next line.
+    if (c) lines.push(c.usage.length <= 40 ? `  ${c.usage.padEnd(40)}  ${c.summary}` : `  ${c.usage}\n  ${''.padEnd(40)}  ${c.summary}`);
   }
   lines.push('', 'Exit codes: 0 ok, 1 problems found, 2 error. `<verb> --help` for details.');
   io.stdout(lines.join('\n') + '\n');
