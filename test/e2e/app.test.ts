@@ -121,6 +121,12 @@ describe('first screen', () => {
     await page.getByRole('button', { name: 'Try the sample image' }).click();
     await page.getByRole('heading', { name: 'sample-image.tar' }).waitFor();
     expect(await layerRows()).toHaveLength(3);
+    // "Copy digest" puts the full digest on the clipboard.
+    await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(app.url).origin });
+    const manifestDigest = await page.locator('dd code').first().getAttribute('data-digest');
+    await page.getByRole('button', { name: 'Copy digest' }).first().click();
+    await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(manifestDigest);
     // "View JSON" shows the manifest as text.
     await page.getByText('View JSON').click();
     expect(await page.getByRole('region', { name: 'Manifest JSON' }).innerText()).toContain('"schemaVersion": 2');
