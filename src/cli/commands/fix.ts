@@ -7,23 +7,27 @@
 import type { CliCommand } from '../command';
 import { LwError } from '../../engine/errors';
 import { diagnose, type Problem } from '../../engine/ops/diagnose';
-import { fix, planFix, type RepairId } from '../../engine/ops/fix';
+import { defaultRepairs, fix, planFix, type RepairId } from '../../engine/ops/fix';
 import { writeDockerArchive, writeOciArchive } from '../../engine/oci/write';
 import { formatBytes } from '../context';
 
 export const command: CliCommand = {
-  usage: 'fix IMAGE -o OUT.tar [--format oci|docker] [--only IDS] [--json]',
+  usage: 'fix IMAGE -o OUT.tar [--format oci|docker] [--carry-over] [--only IDS] [--json]',
   summary: 'Repair what diagnose finds (merged-usr whiteouts, duplicates, descriptors...) and write a new archive',
   help:
     '--format oci (default) writes an OCI archive (skopeo oci-archive:, podman load, containerd import);\n' +
     '--format docker adds manifest.json for `docker load` (Docker 20.10+).\n' +
-    '--only limits the repairs to a comma-separated list of ids (drop-redundant-whiteouts, drop-duplicates,\n' +
-    'drop-bare-whiteouts, drop-unsafe-entries, fix-descriptors, fix-diff-ids, gc).\n' +
+    'By default every repair except the optional ones runs. --carry-over also runs carry-over-hidden-files:\n' +
+    'lower files hidden by a symlink over their directory (the base\'s /bin/sh under the app\'s bin -> usr/bin)\n' +
+    'are copied into the symlink\'s target, as Debian\'s usrmerge does.\n' +
+    '--only runs exactly the given comma-separated ids (drop-redundant-whiteouts, drop-duplicates,\n' +
+    'drop-bare-whiteouts, drop-unsafe-entries, carry-over-hidden-files, fix-descriptors, fix-diff-ids, gc).\n' +
     'Exit status: 0 written and no error left unrepaired, 1 written but errors without a safe repair remain, 2 failure.',
   options: {
     output: { type: 'string', short: 'o' },
     format: { type: 'string', default: 'oci' },
     only: { type: 'string' },
+    'carry-over': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   positionals: [1, 1],
@@ -34,11 +38,14 @@ export const command: CliCommand = {
     if (format !== 'oci' && format !== 'docker') throw new LwError('invalid-argument', `--format must be oci or docker, not "${format}".`);
     const archive = await ctx.openImage(positionals[0]);
     const problems = await diagnose(archive, ctx.opts('diagnose'));
-    let repairs = planFix(archive, problems);
+    const planned = planFix(archive, problems);
+    let repairs = defaultRepairs(planned);
+    if (values['carry-over']) repairs = planned.filter((r) => !r.optional || r.id === 'carry-over-hidden-files');
     if (values.only) {
       const ids = String(values.only).split(',').map((s) => s.trim()) as RepairId[];
-      repairs = repairs.filter((r) => ids.includes(r.id));
+      repairs = planned.filter((r) => ids.includes(r.id));
     }
+    for (const r of planned) if (!repairs.includes(r)) (values.json ? ctx.err : ctx.out)(`not chosen ${r.id}: ${r.description}`);
     const log = (line: string) => (values.json ? ctx.err(line) : ctx.out(line));
     if (repairs.length === 0) log('Nothing to repair; writing the image unchanged.');
     for (const r of repairs) log(`repair ${r.id}: ${r.description}`);
@@ -58,6 +65,7 @@ export const command: CliCommand = {
             size: blob.size,
             repairs: repairs.map(({ id, description, targets, codes, problems: n }) => ({ id, description, targets, codes, problems: n })),
             rewritten: result.rewritten,
+            warnings: result.warnings,
             unrepaired: left.map((p) => ({ code: p.code, severity: p.severity, layer: p.layer, blob: p.blob, message: p.message })),
           },
           null,
@@ -69,6 +77,7 @@ export const command: CliCommand = {
         const what = r.kind === 'layer' ? `layer ${r.layer}` : r.kind;
         ctx.out(`${what.padEnd(9)} ${r.before.digest} (${formatBytes(r.before.size)}) -> ${r.after.digest} (${formatBytes(r.after.size)})${r.dropped ? `, ${r.dropped} entries dropped` : ''}`);
       }
+      for (const w of result.warnings) ctx.out(`warning: ${w}`);
       for (const p of left) ctx.out(`NOT REPAIRED [${p.code}]${p.layer !== undefined ? ` layer ${p.layer}` : ''}: ${p.message}`);
       ctx.out(`Wrote ${output} (${format === 'docker' ? 'docker-archive' : 'OCI archive'}, ${formatBytes(blob.size)}) in ${(result.ms / 1000).toFixed(1)} s.`);
     }

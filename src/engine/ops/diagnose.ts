@@ -19,6 +19,7 @@
 // | size-mismatch                 | error         | a blob's size differs from its descriptor                     | fix-descriptors         |
 // | digest-mismatch               | error         | a blob does not hash to the digest that names it              | fix-descriptors (when the content is otherwise consistent) |
 // | diffid-mismatch               | error         | a layer's uncompressed sha256 differs from config diff_ids    | fix-diff-ids (when the stored digest is right) |
+// | symlink-hides-lower-files     | warning       | a symlink over a lower directory whose files have no twin at the link target (`/bin/sh` gone) | carry-over-hidden-files (optional) |
 // | history-layer-mismatch        | warning       | non-empty history entries do not pair with layers             | —                       |
 // | unknown-media-type            | error         | a layer/config media type engines do not know                 | —                       |
 // | config-missing-field          | error         | config without architecture, os or rootfs.diff_ids            | —                       |
@@ -51,6 +52,7 @@ export type ProblemCode =
   | 'size-mismatch'
   | 'digest-mismatch'
   | 'diffid-mismatch'
+  | 'symlink-hides-lower-files'
   | 'history-layer-mismatch'
   | 'unknown-media-type'
   | 'config-missing-field'
@@ -63,7 +65,11 @@ export type RepairId =
   | 'drop-unsafe-entries'
   | 'fix-descriptors'
   | 'fix-diff-ids'
-  | 'gc';
+  | 'gc'
+  | 'carry-over-hidden-files';
+
+/** Repairs that change what the container sees beyond removing defects: planned, but only run when chosen. */
+export const OPTIONAL_REPAIRS: RepairId[] = ['carry-over-hidden-files'];
 
 export interface Problem {
   code: ProblemCode;
@@ -146,6 +152,21 @@ class MergedTree {
       if (n.type !== 'dir') return undefined;
     }
     return undefined;
+  }
+
+  /** Paths strictly below `path` (non-directories and directories), depth first. */
+  descendants(path: string): { path: string; node: Node }[] {
+    const out: { path: string; node: Node }[] = [];
+    const walk = (n: Node, p: string) => {
+      for (const [name, c] of n.children ?? []) {
+        const cp = `${p}/${name}`;
+        out.push({ path: cp, node: c });
+        walk(c, cp);
+      }
+    };
+    const n = this.get(path);
+    if (n) walk(n, path);
+    return out;
   }
 
   remove(path: string): void {
@@ -383,6 +404,33 @@ function crossLayerProblems(facts: LayerFacts, lower: MergedTree, where: { image
     g.explicit ||= explicit;
     g.paths.push(e.path);
     overLink.set(s.path, g);
+  }
+  // A symlink over a lower directory hides the directory's files; those with no twin at the link target vanish.
+  for (const [path, ord] of facts.byPath) {
+    const e = facts.entries[ord];
+    if (e.type !== 'symlink' || e.pathProblem === 'escapes-root' || path === '') continue;
+    if (lower.get(path)?.type !== 'dir' || nonDirAncestorInLayer(facts, path)) continue;
+    const target = resolveLinkTarget(path, e.linkpath).path;
+    const hidden = lower.descendants(path).filter((d) => d.node.type !== 'dir');
+    const lost = hidden
+      .map((d) => d.path)
+      .filter((p) => {
+        const twin = target + p.slice(path.length);
+        return !facts.byPath.has(twin) && !lower.get(twin);
+      });
+    if (lost.length === 0) continue;
+    out.push({
+      code: 'symlink-hides-lower-files',
+      severity: 'warning',
+      ...where,
+      paths: lost,
+      fix: 'carry-over-hidden-files',
+      message:
+        `${L} replaces the directory \`${path}\` of layer ${lower.get(path)!.layer} with a symlink to \`${e.linkpath}\`, which hides its ` +
+        `${hidden.length} file${hidden.length > 1 ? 's' : ''}; ${lost.length} of them have no twin in \`${target}/\` (${sample(lost)}), so the ` +
+        `container will not have them (e.g. \`/${lost[0]}\`). That is what the OCI rules say and what Docker does once the whiteouts are ` +
+        `fixed. Optional fix: carry them over into \`${target}/\` in this layer, as Debian's usrmerge does.`,
+    });
   }
   if (noTarget.length)
     out.push({

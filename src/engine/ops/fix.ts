@@ -16,7 +16,13 @@ import { decompressBlob } from '../compress/index';
 import { encodeLayer } from '../layers/encode';
 import { rechain, type RechainResult } from '../mutate/rechain';
 import type { BlobReplacement } from '../mutate/types';
-import type { Problem, ProblemCode, RepairId } from './diagnose';
+import { OPTIONAL_REPAIRS, type Problem, type ProblemCode, type RepairId } from './diagnose';
+import { cleanPath } from '../layers/paths';
+import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
+import { scanBase, fetchBaseContent } from '../build/basescan';
+import { ContentAccess, planLayer } from '../build/plan';
+import { finalizeHardlinks, writeNodes } from '../build/write';
+import { nodeFromEntry, type BuildWarning, type FsNode } from '../build/types';
 
 export type { RepairId } from './diagnose';
 
@@ -40,6 +46,8 @@ export interface Repair {
   drop?: Record<string, number[]>;
   /** Corrected address / diff_id, per blob digest. */
   readdress?: Record<string, { digest?: string; size?: number; diffId?: string }>;
+  /** Changes what the container sees beyond removing a defect: offered, run only when chosen. */
+  optional?: boolean;
 }
 
 const DESCRIPTIONS: Record<RepairId, (n: number, where: string) => string> = {
@@ -51,7 +59,14 @@ const DESCRIPTIONS: Record<RepairId, (n: number, where: string) => string> = {
   'fix-descriptors': (n, w) => `Correct ${n} descriptor${n > 1 ? 's' : ''} whose size or digest does not match the blob (${w}).`,
   'fix-diff-ids': (n, w) => `Write the real diff_id of ${n} layer${n > 1 ? 's' : ''} into the config (${w}).`,
   gc: (n) => `Remove ${n} blob${n > 1 ? 's' : ''} nothing refers to.`,
+  'carry-over-hidden-files': (n, w) =>
+    `Optional: copy ${n} lower-layer file${n > 1 ? 's' : ''} hidden by a symlink over their directory into the symlink's target (${w}), as Debian's usrmerge does — e.g. /bin/sh becomes /usr/bin/sh.`,
 };
+
+/** The repairs to run when the user picks nothing: all but the optional ones. */
+export function defaultRepairs(repairs: Repair[]): Repair[] {
+  return repairs.filter((r) => !r.optional);
+}
 
 function whereText(targets: RepairTarget[]): string {
   const layers = [...new Set(targets.filter((t) => t.layer !== undefined).map((t) => t.layer))];
@@ -104,11 +119,16 @@ export function planFix(archive: ImageArchive, problems: Problem[]): Repair[] {
         break;
       }
       case 'gc':
+      case 'carry-over-hidden-files':
         counted.set(p.fix, (counted.get(p.fix) ?? 0) + (p.paths?.length ?? 0));
         break;
     }
+    if (OPTIONAL_REPAIRS.includes(p.fix)) r.optional = true;
   }
-  const order: RepairId[] = ['drop-redundant-whiteouts', 'drop-duplicates', 'drop-bare-whiteouts', 'drop-unsafe-entries', 'fix-descriptors', 'fix-diff-ids', 'gc'];
+  const order: RepairId[] = [
+    'drop-redundant-whiteouts', 'drop-duplicates', 'drop-bare-whiteouts', 'drop-unsafe-entries', 'carry-over-hidden-files',
+    'fix-descriptors', 'fix-diff-ids', 'gc',
+  ];
   return order
     .filter((id) => byId.has(id))
     .map((id) => {
@@ -132,6 +152,8 @@ export interface RewrittenBlob {
   after: BlobAddress;
   /** Layers: entries dropped. */
   dropped?: number;
+  /** Layers: lower-layer files carried over (carry-over-hidden-files). */
+  carried?: number;
 }
 
 export interface FixResult {
@@ -140,6 +162,8 @@ export interface FixResult {
   /** Every blob whose address changed, before/after (layers first, then configs, manifests, indexes). */
   rewritten: RewrittenBlob[];
   applied: Repair[];
+  /** Things a repair could not do as asked (carry-over conflicts, dropped links), in plain words. */
+  warnings: string[];
   ms: number;
 }
 
@@ -199,7 +223,7 @@ export async function rewriteLayer(
   mediaType: string,
   drop: Set<number>,
   env: { scratch: Scratch },
-  opts: OpOptions & { onBytes?: (n: number) => void } = {},
+  opts: OpOptions & { onBytes?: (n: number) => void; append?: FsNode[] } = {},
 ): Promise<{ layer: BlobReplacement & { diffId: string }; dropped: number }> {
   let dropped = 0;
   const src = opts.onBytes ? countingBlob(blob, opts.onBytes) : blob;
@@ -225,6 +249,7 @@ export async function rewriteLayer(
       }
       if (dropped !== drop.size)
         throw new LwError('corrupt', `The layer holds ${ordinal} entries; ${drop.size - dropped} of the entries to drop were not found (did the file change since it was diagnosed?).`);
+      if (opts.append?.length) await writeNodes(w, opts.append, { signal: opts.signal });
     },
     env,
     { mediaType: rewrittenMediaType(mediaType), signal: opts.signal, name: 'fixed-layer' },
@@ -243,7 +268,9 @@ export async function fix(archive: ImageArchive, repairs: Repair[], env: { scrat
   const drops = new Map<string, Set<number>>();
   const readdress = new Map<string, { digest?: string; size?: number; diffId?: string }>();
   let gc = false;
+  const carry = new Map<string, RepairTarget>();
   for (const r of repairs) {
+    if (r.id === 'carry-over-hidden-files') for (const t of r.targets) if (!carry.has(t.digest)) carry.set(t.digest, t);
     for (const [d, list] of Object.entries(r.drop ?? {})) {
       const s = drops.get(d) ?? new Set<number>();
       for (const o of list) s.add(o);
@@ -260,6 +287,8 @@ export async function fix(archive: ImageArchive, repairs: Repair[], env: { scrat
       if (!layerAt.has(l.descriptor.digest)) layerAt.set(l.descriptor.digest, { image, layer: l.index, descriptor: l.descriptor, diffId: l.diffId, blob: l.blob });
   });
 
+  for (const d of carry.keys()) if (!drops.has(d)) drops.set(d, new Set());
+  const warnings: string[] = [];
   const total = [...drops.keys()].reduce((n, d) => n + (layerAt.get(d)?.blob?.size ?? 0), 0);
   let done = 0;
   let last = 0;
@@ -277,10 +306,12 @@ export async function fix(archive: ImageArchive, repairs: Repair[], env: { scrat
       throwIfAborted(opts.signal);
       const at = layerAt.get(digest);
       if (!at?.blob) throw new LwError('missing-blob', `Layer ${digest} is not in the archive, so it cannot be rewritten.`, { blob: digest });
-      const { layer, dropped } = await rewriteLayer(at.blob, at.descriptor.mediaType, set, env, { signal: opts.signal, onBytes });
+      const ct = carry.get(digest);
+      const append = ct ? await carriedNodes(archive, ct, set, env, warnings, opts) : undefined;
+      const { layer, dropped } = await rewriteLayer(at.blob, at.descriptor.mediaType, set, env, { signal: opts.signal, onBytes, append });
       replace.set(digest, layer);
       rewritten.push({
-        kind: 'layer', image: at.image, layer: at.layer, dropped,
+        kind: 'layer', image: at.image, layer: at.layer, dropped, ...(append ? { carried: append.length } : {}),
         before: { digest, size: at.descriptor.size, diffId: at.diffId },
         after: { digest: layer.descriptor.digest, size: layer.descriptor.size, diffId: layer.diffId },
       });
@@ -321,7 +352,7 @@ export async function fix(archive: ImageArchive, repairs: Repair[], env: { scrat
     }
     docs.sort((a, b) => order[a.kind] - order[b.kind]);
     opts.onProgress?.(total, total, 'rewriting layers');
-    return { out, rewritten: [...rewritten, ...docs], applied: repairs, ms: Date.now() - t0 };
+    return { out, rewritten: [...rewritten, ...docs], applied: repairs, warnings, ms: Date.now() - t0 };
   } catch (e) {
     throw asLwError(e, 'write-failed');
   }
@@ -335,4 +366,65 @@ function findDescriptor(archive: ImageArchive, digest: string): Descriptor | und
     if (p) return p;
   }
   return undefined;
+}
+
+/**
+ * usrmerge carry-over for an existing layer: the lower files a symlink of this layer hides (bin/sh under a new
+ * `bin -> usr/bin`) become entries at the symlink's target, appended to the rewritten layer. Reuses the build
+ * engine's merged view, planner (Debian usrmerge conflict rules) and hardlink handling. Costs one header pass
+ * over the lower layers and this one, plus a pass over the lower layers that hold carried bytes.
+ */
+async function carriedNodes(
+  archive: ImageArchive,
+  t: RepairTarget,
+  drop: Set<number>,
+  env: { scratch: Scratch },
+  warnings: string[],
+  opts: OpOptions,
+): Promise<FsNode[]> {
+  const img = archive.images[t.image ?? 0];
+  const layer = img?.layers[t.layer ?? -1];
+  if (!layer?.blob || layer.descriptor.digest !== t.digest)
+    throw new LwError('invalid-argument', `Layer ${t.layer} of image ${t.image} is not ${t.digest}.`, { blob: t.digest });
+  const lower = img.layers.slice(0, layer.index);
+  const view = await scanBase(lower, { signal: opts.signal });
+  // This layer's own entries (the planner's "app"); its whiteouts act on the lower view, except the redundant
+  // ones under its own non-directories (they are the defect, not deletions anyone meant).
+  const app = new Map<string, FsNode>();
+  const whiteouts: string[] = [];
+  let ordinal = 0;
+  for await (const item of readTar(decompressBlob(layer.blob, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+    throwIfAborted(opts.signal);
+    const o = ordinal++;
+    const e = item.entry;
+    const c = cleanPath(e.path);
+    if (drop.has(o) || c.problem === 'escapes-root' || c.path === '') continue;
+    if (isWhiteout(c.path)) whiteouts.push(c.path);
+    else app.set(c.path, nodeFromEntry(e, c.path, e.type === 'hardlink' ? cleanPath(e.linkpath).path : ''));
+  }
+  const underOwnNonDir = (p: string) => {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+      const a = app.get(p.slice(0, i));
+      if (a && a.type !== 'dir') return true;
+    }
+    return false;
+  };
+  for (const w of whiteouts) {
+    if (underOwnNonDir(w)) continue;
+    const target = whiteoutTarget(w);
+    if (target !== undefined) view.remove(target);
+    else if (isOpaque(w)) view.removeChildren(opaqueDir(w)!);
+  }
+  const dry = new ContentAccess();
+  await planLayer(app, view, { usrmergeCarry: true }, dry);
+  await fetchBaseContent(lower, [...dry.needs], env, { signal: opts.signal });
+  const plan = await planLayer(app, view, { usrmergeCarry: true }, new ContentAccess());
+  for (const c of plan.conflicts) warnings.push(`carry-over: ${c.message}`);
+  const bw: BuildWarning[] = [];
+  const nodes = finalizeHardlinks(
+    plan.nodes.filter((n) => !app.has(n.path)),
+    bw,
+  );
+  for (const w of bw) warnings.push(`carry-over: ${w.message}`);
+  return nodes;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'fflate';
 import { diagnose } from '../../../src/engine/ops/diagnose';
-import { fix, planFix } from '../../../src/engine/ops/fix';
+import { defaultRepairs, fix, planFix } from '../../../src/engine/ops/fix';
 import { verify } from '../../../src/engine/ops/verify';
 import { memoryScratch } from '../../../src/engine/env';
 import { openImage, type ImageArchive } from '../../../src/engine/oci/archive';
@@ -15,7 +15,7 @@ const env = { scratch: memoryScratch() };
 
 async function fixAll(archive: ImageArchive) {
   const problems = await diagnose(archive);
-  const repairs = planFix(archive, problems);
+  const repairs = defaultRepairs(planFix(archive, problems));
   const result = await fix(archive, repairs, env);
   const reopened = await openImage(writeOciArchive(result.out), env);
   return { problems, repairs, result, reopened };
@@ -43,6 +43,38 @@ describe('diagnose + fix: the merged-usr whiteout defect', () => {
     expect(bin.message).toContain('failed to mknod("/bin/bash", S_IFCHR, 0)');
     expect(bin.message).toContain('usr/bin/bash');
     expect(problems.filter((p) => p.severity === 'error')).toEqual(wu);
+    // The symlinks hide base files with no twin at the target (bin/bash, sbin/init, ...): optional carry-over.
+    const hides = problems.filter((p) => p.code === 'symlink-hides-lower-files');
+    expect(hides.map((p) => p.paths)).toEqual([
+      ['bin/bash', 'bin/cat'],
+      ['lib/x86_64-linux-gnu/libc.so.6', 'lib/systemd/systemd'],
+      ['sbin/init'],
+      ['var/log/dpkg.log'],
+    ]);
+    expect(planFix(archive, problems).map((r) => [r.id, !!r.optional])).toEqual([
+      ['drop-redundant-whiteouts', false],
+      ['carry-over-hidden-files', true],
+    ]);
+  });
+
+  it('carries hidden base files over into the symlink targets when asked (usrmerge)', async () => {
+    const { base, app } = await seedLayers();
+    const { archive } = await openBuilt({ layers: [base, app] });
+    const problems = await diagnose(archive);
+    const result = await fix(archive, planFix(archive, problems), env);
+    expect(result.rewritten[0]).toMatchObject({ kind: 'layer', dropped: 7, carried: 8 });
+    const reopened = await openImage(writeOciArchive(result.out), env);
+    expect((await verify(reopened)).problems).toEqual([]);
+    expect(await layerPaths(reopened, 1)).toEqual([
+      ...clean(APP.filter((e) => !e.path.includes('.wh.'))),
+      'usr/bin/bash', 'usr/bin/cat',
+      'usr/lib/systemd', 'usr/lib/systemd/systemd', 'usr/lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu/libc.so.6',
+      'usr/sbin/init',
+      'var/volatile/log/dpkg.log',
+    ]);
+    // bin/sh: the app's own usr/bin/sh wins (not carried, not overwritten).
+    expect(result.warnings).toEqual([]);
+    expect((await diagnose(reopened)).filter((p) => p.severity !== 'info')).toEqual([]);
   });
 
   it('fixes it: only the app layer is rewritten, whiteouts gone, everything re-verifies', async () => {
@@ -58,7 +90,9 @@ describe('diagnose + fix: the merged-usr whiteout defect', () => {
     expect(result.rewritten[0].dropped).toBe(7);
     expect(result.rewritten[0].before.digest).toBe(app.descriptor.digest);
     expect((await verify(reopened)).problems).toEqual([]);
-    expect((await diagnose(reopened)).filter((p) => p.severity !== 'info')).toEqual([]);
+    const left = await diagnose(reopened);
+    expect(left.filter((p) => p.severity === 'error')).toEqual([]);
+    expect([...new Set(left.map((p) => p.code))]).toEqual(['symlink-hides-lower-files']);
     expect(await layerPaths(reopened, 1)).toEqual(clean(APP.filter((e) => !e.path.includes('.wh.'))));
     expect(reopened.images[0].tags).toEqual(['latest']);
   });
