@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from './exec';
 import { interop } from './context';
 import {
-  containerdRootfsListing, containerdWhiteoutDevices, diffListings, dockerLoad, podmanExportedListing, podmanLoad,
+  containerdRootfsListing, containerdWhiteoutDevices, diffListings, dockerLoad, exportedRootfsListing, podmanExportedListing, podmanLoad,
   predictedRootfs, umociUnpackListing, type Listing,
 } from './engines';
 import type { Fixtures } from './fixtures';
@@ -38,14 +38,20 @@ describe.skipIf(!ctx.available)('the seed\'s broken image (merged-usr whiteouts)
     expect(fx.lostInBroken).toEqual(['usr/bin/which', 'usr/lib/systemd', 'usr/lib/x86_64-linux-gnu']);
   });
 
-  it('docker load fails with the mknod error', async () => {
+  it('docker load fails with the mknod error (overlay2; vfs loads it but loses the base files)', async () => {
     const e = ctx.engines();
     const load = await dockerLoad(e, fx.brokenDockerTar);
+    if (e.info.storageDriver === 'vfs') {
+      // vfs applies whiteouts as deletions, resolved through the new symlinks, like podman below.
+      expect(load.ok, load.result.stderr).toBe(true);
+      expect(diffListings(predicted, await exportedRootfsListing(e, load.images[0])).sort()).toEqual(lostEntries.sort());
+      return;
+    }
     expect(load.ok).toBe(false);
     expect(load.result.stderr).toMatch(/Error processing tar file\(exit status 1\): failed to mknod\("\/bin\/[^"]+", S_IFCHR, 0\): no such file or directory/);
   });
 
-  it('containerd imports it but writes 0/0 char devices under usr/ (through the symlinks)', async () => {
+  it.skipIf(ctx.available && ctx.engines().info.snapshotter !== 'overlayfs')('containerd imports it but writes 0/0 char devices under usr/ (through the symlinks)', async () => {
     const e = ctx.engines();
     const devices = await containerdWhiteoutDevices(e, fx.brokenOciTar);
     const unexpected = devices.filter((d) => !d.expected);
