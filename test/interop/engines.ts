@@ -13,7 +13,8 @@
  *     info: EngineInfo                                    dir, sockets, pids, log paths (JSON-able)
  *     docker(args, opts?): Promise<RunResult>             `docker -H unix://…` (CLI 20.10 at /usr/bin/docker when present)
  *     ctr(args, opts?): Promise<RunResult>                `ctr -a … -n lwi` ; ctrNs(ns, args, opts?) for another namespace
- *     podman(args, opts?): Promise<RunResult>             vfs storage + runroot + tmpdir in the run dir, cgroupfs, file events
+ *     podman(args, opts?): Promise<RunResult>             vfs storage + runroot + tmpdir in the run dir, cgroupfs, file events,
+ *                                                         own containers.conf (nofile/nproc 1024 so `podman run` works here)
  *     skopeo(args, opts?) / umoci(args, opts?): Promise<RunResult>   TMPDIR in the run dir; skopeo gets --insecure-policy
  *     tmpdir(prefix?): string                             a fresh dir inside the run dir (removed by stop())
  *     logs(): string                                      log file paths + tails, for failure messages
@@ -30,7 +31,8 @@
  *   containerdWhiteoutDevices(e, archive): Promise<WhiteoutDevice[]>    0/0 char devices in the layer snapshots, each marked
  *                                                                       `expected` when its layer tar holds that whiteout
  *   containerdImportHasWhiteoutDevices(e, archive): Promise<boolean>    true when any device is NOT an expected whiteout
- *   podmanLoad(e, archive): Promise<string>  podmanExportedListing(e, image): Promise<Listing>
+ *   podmanLoad(e, archive): Promise<string> (image ID)   podmanRun(e, image, cmd: string[]): Promise<RunResult>
+ *   podmanExportedListing(e, image): Promise<Listing>
  *   skopeoCopy(e, src, dst): Promise<RunResult>   skopeoInspect(e, ref): Promise<any>
  *   umociUnpackListing(e, layoutOrArchive, tag?): Promise<Listing>      umoci unpack (verifies digests + diff_ids) → listing
  *   ociImageToolValidate(e, layoutOrArchive, opts?: {tag?, check?}): Promise<RunResult>
@@ -405,7 +407,14 @@ export function attachEngines(info: EngineInfo): Engines {
   if (!existsSync(storageConf)) {
     writeFileSync(storageConf, `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/podman"\nrunroot = "${dir}/podman-run"\n`);
   }
-  const toolEnv = { ...process.env, TMPDIR: tmp, CONTAINERS_STORAGE_CONF: storageConf };
+  // Our own containers.conf (replaces the system's): rlimits podman can set under this machine's hard limits
+  // (its defaults, nofile=1048576 and the host's nproc, make runc fail with "error setting rlimit type 7/6").
+  const containersConf = join(dir, 'podman-containers.conf');
+  if (!existsSync(containersConf)) {
+    writeFileSync(containersConf, `[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n` +
+      `[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
+  }
+  const toolEnv = { ...process.env, TMPDIR: tmp, CONTAINERS_STORAGE_CONF: storageConf, CONTAINERS_CONF: containersConf };
   const withEnv = (opts: RunOptions | undefined, env: NodeJS.ProcessEnv): RunOptions => ({ ...opts, env: { ...env, ...opts?.env } });
   const ctrNs = (ns: string, args: string[], opts?: RunOptions) => run('ctr', ['-a', info.containerdSock, '-n', ns, ...args], opts);
   return {

@@ -222,6 +222,11 @@ export async function podmanLoad(e: Engines, archive: string): Promise<string> {
   return (await e.podman(['image', 'inspect', '--format', '{{.Id}}', name])).stdout.trim();
 }
 
+/** `podman run --rm --network none IMAGE ...cmd` (check: false; look at code/stdout). */
+export function podmanRun(e: Engines, image: string, cmd: string[]): Promise<RunResult> {
+  return e.podman(['run', '--rm', '--network', 'none', image, ...cmd], { check: false, timeoutMs: 300_000 });
+}
+
 /** podman create + export → listing of the rootfs podman gives a container. */
 export async function podmanExportedListing(e: Engines, image: string): Promise<Listing> {
   const cid = (await e.podman(['create', '--network', 'none', image, '/lwi-not-run'])).stdout.trim().split('\n').pop()!;

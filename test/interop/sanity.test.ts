@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { interop } from './context';
 import {
   containerdImport, containerdRootfsListing, containerdWhiteoutDevices, diffListings, dockerLoadAndRun,
-  exportedRootfsListing, ociImageToolValidate, podmanExportedListing, podmanLoad, predictedRootfs, skopeoCopy,
+  exportedRootfsListing, ociImageToolValidate, podmanExportedListing, podmanLoad, podmanRun, predictedRootfs, skopeoCopy,
   skopeoInspect, umociUnpackListing, type Listing,
 } from './engines';
 import type { Fixtures } from './fixtures';
@@ -45,9 +45,12 @@ describe.skipIf(!ctx.available)('a good image in real engines', () => {
     expect(diffListings(predicted, await containerdRootfsListing(e, fx.baseDockerTar))).toEqual([]);
   });
 
-  it('podman loads it; its rootfs equals the prediction', async () => {
+  it('podman loads and runs it; its rootfs equals the prediction', async () => {
     const e = ctx.engines();
     const img = await podmanLoad(e, fx.baseOciTar);
+    const r = await podmanRun(e, img, ['/bin/sh', '-c', 'echo ok']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('ok\n');
     expect(diffListings(predicted, await podmanExportedListing(e, img))).toEqual([]);
   });
 
