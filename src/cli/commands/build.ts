@@ -24,7 +24,8 @@ export const command: CliCommand = {
     'CMD/ENTRYPOINT are split with POSIX shell quoting; --entrypoint-args (legacy) wins over --cmd.',
     '--rootfs takes tar, tar.gz or tar.zst (as `tar -C rootfs -c .` makes it); each one becomes a layer.',
     '--usrmerge-carry: when the app turns a base directory into a symlink (bin -> usr/bin), the base files',
-    '  move into the target inside the new layer, so /bin/sh keeps working. Conflicts are listed.',
+    '  move into the target inside the new layer, so /bin/sh keeps working; and an app directory where the base',
+    '  has a directory symlink (lib/ over lib -> usr/lib) is written through the link. Conflicts are listed.',
     '--drop-identical: leave out app files equal to the base. --split "libs:/usr/lib app:/opt/x": a layer per rule.',
     '--platform os/arch[/variant] picks the base in a multi-platform archive. SOURCE_DATE_EPOCH in the',
     '  environment is used when --source-date-epoch is not given. --json prints the result summary.',
@@ -127,6 +128,7 @@ export const command: CliCommand = {
     for (const l of res.layers) ctx.out(`  layer    ${l.digest}  ${formatBytes(l.size).padStart(9)}  ${l.entries} entries  (${l.createdBy.replace('layerwright build: ', '')})`);
     if (res.replacedDirs.length) ctx.out(`  replaced base directories by symlinks (no whiteouts): ${res.replacedDirs.join(', ')}`);
     for (const c of res.carriedDirs) ctx.out(`  carried  ${c.from}/ → ${c.to}/: ${c.carried} entries`);
+    for (const r of res.redirected) ctx.out(`  kept base symlink ${r.from}: the app's ${r.from}/ was written into ${r.to}/`);
     if (res.dropped) ctx.out(`  dropped  ${res.dropped} entries identical to the base`);
     for (const c of res.conflicts) ctx.err(`conflict: ${c.message}`);
     for (const w of res.warnings) ctx.err(`warning[${w.code}]: ${w.message}`);

@@ -21,6 +21,7 @@ import { LwError } from '../errors';
 import { Sha256 } from '../digest/sha256';
 import { comparePaths, isUnder, resolvePath, type FsView, type Lookup } from './view';
 import type { BuildWarning, CarryConflict, FsNode } from './types';
+import { redirectThroughBaseLinks, type Redirect } from './redirect';
 
 export interface PlanOptions {
   usrmergeCarry?: boolean;
@@ -43,6 +44,8 @@ export interface LayerPlan {
   replacedDirs: string[];
   carriedDirs: CarriedDir[];
   conflicts: CarryConflict[];
+  /** App directories written through the base's directory symlinks (classic app on a merged-usr base). */
+  redirected: Redirect[];
   /** App entries left out because they equal the base (drop-identical). */
   dropped: string[];
   warnings: BuildWarning[];
@@ -124,9 +127,16 @@ function movedLinkTarget(from: string, to: string, linkpath: string, oldDir: str
   return resolveLinkTarget(to, linkpath).path === mapped ? linkpath : `/${oldTarget}`;
 }
 
-export async function planLayer(app: Map<string, FsNode>, view: FsView, opts: PlanOptions, access: ContentAccess): Promise<LayerPlan> {
+export async function planLayer(input: Map<string, FsNode>, view: FsView, opts: PlanOptions, access: ContentAccess): Promise<LayerPlan> {
   const out = new Map<string, FsNode>();
-  const plan: LayerPlan = { nodes: [], replacedDirs: [], carriedDirs: [], conflicts: [], dropped: [], warnings: [] };
+  const plan: LayerPlan = { nodes: [], replacedDirs: [], carriedDirs: [], redirected: [], conflicts: [], dropped: [], warnings: [] };
+  let app = input;
+  if (opts.usrmergeCarry) {
+    const r = await redirectThroughBaseLinks(input, view, access);
+    app = r.app;
+    plan.redirected = r.redirects;
+    plan.conflicts.push(...r.conflicts);
+  }
   // Files other app entries hardlink to: never dropped, so the links keep a target in this layer.
   const linkTargets = new Set<string>();
   for (const n of app.values()) if (n.type === 'hardlink') linkTargets.add(n.linkpath);

@@ -34,6 +34,7 @@ import { parseSplitRules, splitNodes } from '../build/split';
 import { finalizeHardlinks, writeNodes } from '../build/write';
 import { FsView } from '../build/view';
 import type { BuildWarning, CarryConflict } from '../build/types';
+import type { Redirect } from '../build/redirect';
 import { applyConfig, historyEntry, validateSettings, withDefaults, type BuildSettings } from './config';
 
 export interface BuildInputs {
@@ -70,6 +71,8 @@ export interface BuildResult {
   layers: BuiltLayer[];
   replacedDirs: string[];
   carriedDirs: CarriedDir[];
+  /** Classic app directories written through the base's symlinks (lib/ → usr/lib/), with carry-over on. */
+  redirected: Redirect[];
   conflicts: CarryConflict[];
   dropped: number;
   warnings: BuildWarning[];
@@ -193,6 +196,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
     layers: [],
     replacedDirs: [],
     carriedDirs: [],
+    redirected: [],
     conflicts: [],
     dropped: 0,
     warnings: apps.flatMap((a) => a.warnings),
@@ -213,6 +217,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
       });
     result.replacedDirs.push(...plan.replacedDirs);
     result.carriedDirs.push(...plan.carriedDirs);
+    result.redirected.push(...plan.redirected);
     result.conflicts.push(...plan.conflicts);
     result.dropped += plan.dropped.length;
     result.warnings.push(...plan.warnings);

@@ -253,3 +253,64 @@ describe('build on a classic base with a merged-usr app', () => {
     ]);
   });
 });
+
+describe('classic app on a merged-usr base', () => {
+  const MERGED_BASE = [
+    ['bin', '->', 'usr/bin'],
+    ['lib', '->', 'usr/lib'],
+    'usr/',
+    'usr/bin/',
+    ['usr/bin/sh', 'shell'],
+    'usr/lib/',
+    ['usr/lib/ld.so', 'loader'],
+    ['usr/lib/same.so', 'same'],
+    ['usr/lib/other.so', 'base-other'],
+  ] as const;
+  const CLASSIC_APP = [
+    'lib/',
+    ['lib/libfoo.so', 'foo'],
+    ['lib/same.so', 'same'],
+    'lib/sub/',
+    ['lib/sub/x', 'x'],
+    ['lib/hl', '=>', 'lib/libfoo.so'],
+    'bin/',
+    ['bin/app', 'app'],
+    'usr/',
+    'usr/lib/',
+    ['usr/lib/dup', 'direct'],
+    ['lib/dup', 'redirected'],
+  ] as const;
+
+  async function mergedBase() {
+    const res = await build({ rootfs: [rootfsTar(MERGED_BASE as never)], settings: { sourceDateEpoch: 1 } }, env);
+    return openImage(writeOciArchive(res.out), env);
+  }
+
+  it('without carry-over: the directory replaces the symlink (as rsync -a), with a warning', async () => {
+    const { res, image } = await buildAndOpen({ base: await mergedBase(), rootfs: [rootfsTar(CLASSIC_APP as never)], settings: {} });
+    expect(res.warnings.filter((w) => w.code === 'dir-over-symlink').map((w) => w.path)).toEqual(['bin', 'lib']);
+    expect(paths(await readLayer(image.layers[1].blob!))).toContain('lib/');
+  });
+
+  it('with carry-over: app entries go through the base symlinks, which stay', async () => {
+    const { res, image } = await buildAndOpen({ base: await mergedBase(), rootfs: [rootfsTar(CLASSIC_APP as never)], settings: { usrmergeCarry: true } });
+    const layer = await readLayer(image.layers[1].blob!);
+    expect(layer.map((e) => [e.path, e.type, e.linkpath, e.text])).toEqual([
+      ['usr/', 'dir', '', undefined],
+      ['usr/bin/app', 'file', '', 'app'],
+      ['usr/lib/', 'dir', '', undefined],
+      ['usr/lib/dup', 'file', '', 'direct'],
+      ['usr/lib/hl', 'file', '', 'foo'],
+      ['usr/lib/libfoo.so', 'hardlink', 'usr/lib/hl', undefined],
+      ['usr/lib/same.so', 'file', '', 'same'],
+      ['usr/lib/sub/', 'dir', '', undefined],
+      ['usr/lib/sub/x', 'file', '', 'x'],
+    ]);
+    expect(res.redirected).toEqual([
+      { from: 'bin', to: 'usr/bin' },
+      { from: 'lib', to: 'usr/lib' },
+    ]);
+    expect(res.conflicts.map((c) => [c.from, c.to])).toEqual([['lib/dup', 'usr/lib/dup']]);
+    expect(res.warnings.filter((w) => w.code === 'dir-over-symlink')).toEqual([]);
+  });
+});
