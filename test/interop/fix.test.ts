@@ -1,0 +1,185 @@
+// Proof of the FIX with real engines (issue 3): the seed's broken image (made with umoci exactly as the seed does,
+// see fixtures.ts), fixed by layerwright's CLI, loads in Docker 20.10, imports in containerd with no whiteout
+// devices, loads in podman, passes skopeo copy and umoci unpack; what Docker exports equals the rootfs the OCI layer
+// rules predict, and no file the OCI rules keep is lost. The seed's own fix script gives the same layer content.
+// With the optional usrmerge carry-over (--carry-over) the base's /bin/sh survives, so `docker run` runs the app.
+import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run, type RunResult } from './exec';
+import { interop } from './context';
+import {
+  containerdImport, containerdImportHasWhiteoutDevices, containerdRootfsListing, diffListings, dockerLoad, exportedRootfsListing,
+  podmanExportedListing, podmanLoad, predictedRootfs, skopeoCopy, umociUnpackListing, type Listing,
+} from './engines';
+import type { Fixtures } from './fixtures';
+import { readTar } from '../../src/engine/tar/reader';
+import { cleanPath } from '../../src/engine/layers/paths';
+
+const ctx = interop();
+const ROOT = join(__dirname, '..', '..');
+const SEED_FIX = join(ROOT, 'test', 'unit', 'ops-fix', 'seed_fix.sh');
+
+/** `npm run -s cli -- <verb> …` as a user runs it (tsx, a separate process). */
+function cli(args: string[], check = true): Promise<RunResult> {
+  return run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: ROOT, timeoutMs: 600_000, check });
+}
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+/** Entries of a layer (gzip tar file) with metadata and content hashes: content, not encoding. */
+async function layerContent(gz: Buffer): Promise<string[]> {
+  const out: string[] = [];
+  for await (const it of readTar(new Blob([gunzipSync(gz)]).stream())) {
+    const e = it.entry;
+    const h = createHash('sha256');
+    for await (const c of it.data()) h.update(c);
+    out.push([cleanPath(e.path).path, e.type, e.linkpath, e.mode & 0o7777, e.uid, e.gid, Math.floor(e.mtime), e.size, h.digest('hex')].join(' '));
+  }
+  return out;
+}
+
+function topLayer(layoutDir: string): Buffer {
+  const index = JSON.parse(readFileSync(join(layoutDir, 'index.json'), 'utf8'));
+  const blob = (d: string) => readFileSync(join(layoutDir, 'blobs', 'sha256', d.slice(7)));
+  const manifest = JSON.parse(blob(index.manifests[0].digest).toString());
+  return blob(manifest.layers[manifest.layers.length - 1].digest);
+}
+
+function fixSuite(variant: 'small' | 'big') {
+  describe.skipIf(!ctx.available || (variant === 'big' && !ctx.big))(`fix: the seed's broken image (${variant}) in real engines`, () => {
+    let fx: Fixtures;
+    let dir: string;
+    let fixedOci: string;
+    let fixedDocker: string;
+    let carryOci: string;
+    let carryDocker: string;
+    let predictedBroken: Listing;
+    let predictedFixed: Listing;
+    const timings: Record<string, number> = {};
+
+    beforeAll(async () => {
+      fx = await ctx.fixtures(variant);
+      dir = ctx.engines().tmpdir(`fix-${variant}`);
+      fixedOci = join(dir, 'fixed-oci.tar');
+      fixedDocker = join(dir, 'fixed-docker.tar');
+      carryOci = join(dir, 'carry-oci.tar');
+      carryDocker = join(dir, 'carry-docker.tar');
+      const timed = async (k: string, args: string[]) => {
+        const t = Date.now();
+        await cli(args);
+        timings[k] = (Date.now() - t) / 1000;
+      };
+      await timed('fix oci', ['fix', fx.brokenOciTar, '-o', fixedOci]);
+      await timed('fix docker', ['fix', fx.brokenOciTar, '-o', fixedDocker, '--format', 'docker']);
+      await timed('fix carry oci', ['fix', fx.brokenOciTar, '-o', carryOci, '--carry-over']);
+      await timed('fix carry docker', ['fix', fx.brokenOciTar, '-o', carryDocker, '--carry-over', '--format', 'docker']);
+      predictedBroken = await predictedRootfs(fx.brokenOciTar);
+      predictedFixed = await predictedRootfs(fixedOci);
+      console.log(`fix ${variant}: input ${(statSync(fx.brokenOciTar).size / 1e6).toFixed(1)} MB, CLI wall times (s, incl. tsx start):`, timings);
+    });
+
+    it('diagnose names every whiteout under the new symlinks, as an error, and exits 1', async () => {
+      const r = await cli(['diagnose', fx.brokenOciTar, '--json'], false);
+      expect(r.code).toBe(1);
+      const problems = JSON.parse(r.stdout) as { code: string; severity: string; layer: number; paths: string[]; message: string }[];
+      const wu = problems.filter((p) => p.code === 'whiteout-under-non-directory');
+      expect(wu.every((p) => p.severity === 'error' && p.layer === 1)).toBe(true);
+      const dirs = [...new Set(wu.flatMap((p) => p.paths.map((x) => x.split('/.wh.')[0])))].sort();
+      expect(dirs).toEqual([...fx.replacedDirs].sort());
+      expect(wu[0].message).toMatch(/failed to mknod\("\/[^"]+", S_IFCHR, 0\)/);
+      expect(problems.filter((p) => p.severity === 'error').map((p) => p.code)).toEqual(wu.map(() => 'whiteout-under-non-directory'));
+      expect(problems.some((p) => p.code === 'symlink-hides-lower-files' && p.paths.includes('bin/sh'))).toBe(true);
+    });
+
+    it('the fixed image diagnoses clean (no errors) and the input is untouched', async () => {
+      const r = await cli(['diagnose', fixedOci, '--json'], false);
+      expect(r.code, r.stdout).toBe(0);
+      const left = JSON.parse(r.stdout) as { code: string }[];
+      expect(left.filter((p) => p.code !== 'symlink-hides-lower-files')).toEqual([]);
+      const rc = await cli(['diagnose', carryOci, '--json'], false);
+      expect(JSON.parse(rc.stdout)).toEqual([]);
+    });
+
+    it('loads in Docker 20.10; the exported rootfs equals the OCI prediction; no file the OCI rules keep is lost', async () => {
+      const e = ctx.engines();
+      const load = await dockerLoad(e, fixedDocker);
+      expect(load.ok, load.result.stderr).toBe(true);
+      const exported = await exportedRootfsListing(e, load.images[0]);
+      expect(diffListings(predictedFixed, exported)).toEqual([]);
+      // The whiteouts were redundant by the OCI rules: the fix changes nothing a correct engine shows.
+      expect(diffListings(predictedBroken, predictedFixed)).toEqual([]);
+      for (const p of fx.lostInBroken) expect(exported.some((x) => x.path === p), p).toBe(true);
+      // As the OCI rules say, the base's /bin is hidden by bin -> usr/bin: the app has no shell, so it cannot run.
+      const r = await e.docker(['run', '--rm', '--network', 'none', load.images[0], '/usr/bin/hello'], { check: false });
+      expect(r.code).not.toBe(0);
+    });
+
+    it('with --carry-over, docker run works: the base\'s /bin/sh now lives in /usr/bin', async () => {
+      const e = ctx.engines();
+      const load = await dockerLoad(e, carryDocker);
+      expect(load.ok, load.result.stderr).toBe(true);
+      const img = load.images[0];
+      const hello = await e.docker(['run', '--rm', '--network', 'none', img, '/usr/bin/hello'], { check: false });
+      expect(hello.stderr).toBe('');
+      expect(hello.stdout).toBe('hello from app\n');
+      const sh = await e.docker(['run', '--rm', '--network', 'none', img, '/bin/sh', '-c', 'ls /bin/busybox /lib/x86_64-linux-gnu/libfake.so.1 /usr/lib/x86_64-linux-gnu/libusr.so.1 /var/log/syslog'], { check: false });
+      expect(sh.stdout).toBe('/bin/busybox\n/lib/x86_64-linux-gnu/libfake.so.1\n/usr/lib/x86_64-linux-gnu/libusr.so.1\n/var/log/syslog\n');
+      const predictedCarry = await predictedRootfs(carryOci);
+      const exported = await exportedRootfsListing(e, img);
+      expect(diffListings(predictedCarry, exported)).toEqual([]);
+      // Everything the broken image's OCI prediction has is still there (carry-over only adds).
+      expect(diffListings(predictedBroken, predictedCarry).filter((d) => !d.startsWith('extra '))).toEqual([]);
+    });
+
+    it('containerd imports it with no whiteout devices and its rootfs equals the prediction', async () => {
+      const e = ctx.engines();
+      const imp = await containerdImport(e, fixedOci);
+      expect(imp.ok, imp.result.stderr).toBe(true);
+      expect(await containerdImportHasWhiteoutDevices(e, fixedOci)).toBe(false);
+      expect(diffListings(predictedFixed, await containerdRootfsListing(e, fixedOci))).toEqual([]);
+    });
+
+    it('podman loads it; its rootfs equals the prediction (the broken one lost base files)', async () => {
+      const e = ctx.engines();
+      const img = await podmanLoad(e, fixedOci);
+      expect(diffListings(predictedFixed, await podmanExportedListing(e, img))).toEqual([]);
+    });
+
+    it('skopeo copies it (every digest verified) and umoci unpacks it to the predicted rootfs', async () => {
+      const e = ctx.engines();
+      await skopeoCopy(e, `oci-archive:${fixedOci}:latest`, `dir:${e.tmpdir('skopeo-fix')}`);
+      await skopeoCopy(e, `docker-archive:${fixedDocker}`, `dir:${e.tmpdir('skopeo-fixd')}`);
+      expect(diffListings(predictedFixed, await umociUnpackListing(e, fixedOci))).toEqual([]);
+      expect(diffListings(await predictedRootfs(carryOci), await umociUnpackListing(e, carryOci))).toEqual([]);
+    });
+
+    it('is deterministic and matches the seed fix script\'s layer content', async () => {
+      const again = join(dir, 'fixed-oci-2.tar');
+      await cli(['fix', fx.brokenOciTar, '-o', again]);
+      expect(sha(again)).toBe(sha(fixedOci));
+      // The seed's script on a copy of the broken layout directory.
+      const seedDir = join(dir, 'seed-fixed');
+      cpSync(fx.brokenLayout, seedDir, { recursive: true });
+      await run('bash', [SEED_FIX, seedDir, 'latest'], { timeoutMs: 600_000 });
+      const ours = join(dir, 'ours-layout');
+      await run('mkdir', ['-p', ours]);
+      await run('tar', ['-C', ours, '-xf', fixedOci]);
+      expect(await layerContent(topLayer(ours))).toEqual(await layerContent(topLayer(seedDir)));
+    });
+
+    it('fixes the docker-archive form of the broken image too', async () => {
+      const e = ctx.engines();
+      const out = join(dir, 'from-docker.tar');
+      await cli(['fix', fx.brokenDockerTar, '-o', out, '--format', 'docker']);
+      const load = await dockerLoad(e, out);
+      expect(load.ok, load.result.stderr).toBe(true);
+      expect(load.images).toContain(fx.brokenImage);
+    });
+  });
+}
+
+fixSuite('small');
+fixSuite('big');
