@@ -64,14 +64,16 @@ export class Bench {
     private readonly server: Server,
   ) {}
 
-  static async start(distDir: string): Promise<Bench> {
+  /** `harness`: the bench page (window.bench); otherwise the real app's start screen, driven through its UI. */
+  static async start(distDir: string, harness = true): Promise<Bench> {
     const { server, url } = await serve(distDir);
     const profile = mkdtempSync(join(tmpdir(), 'lw-bench-profile-'));
     const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(url);
-    await page.waitForFunction(() => (window as unknown as { bench?: unknown }).bench !== undefined);
+    if (harness) await page.waitForFunction(() => (window as unknown as { bench?: unknown }).bench !== undefined);
+    else await page.getByText('Open image', { exact: false }).first().waitFor();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const b = new Bench(context, page, cdp, profile, server);
@@ -158,9 +160,42 @@ export class Bench {
       [name, args, keep] as const,
     );
   }
+  exportRead(sessionId: string, format: 'oci' | 'docker'): Promise<Timed> {
+    return this.page.evaluate(
+      ([sid, f]) => (window as unknown as { bench: { exportRead(s: string, f: string): Promise<Timed> } }).bench.exportRead(sid, f),
+      [sessionId, format] as const,
+    );
+  }
   warm(): Promise<string> {
     return this.page.evaluate(() => (window as unknown as { bench: { warm(): Promise<string> } }).bench.warm());
   }
+  /** Real UI: pick the file with the "Open image" input; done when the Verify button shows. */
+  async uiOpen(path: string): Promise<Timed> {
+    const t0 = performance.now();
+    try {
+      await this.page.locator('input[type=file]:not([webkitdirectory])').first().setInputFiles(path);
+      await this.page.getByRole('button', { name: 'Verify' }).waitFor({ timeout: 120_000 });
+      return { ms: performance.now() - t0 };
+    } catch (e) {
+      return { ms: performance.now() - t0, error: { code: 'ui', message: (e as Error).message.split('\n')[0] } };
+    }
+  }
+  /** Real UI: click Verify; done when the "Verified" status or the problems alert shows. */
+  async uiVerify(): Promise<Timed> {
+    const t0 = performance.now();
+    try {
+      await this.page.getByRole('button', { name: 'Verify' }).click();
+      const ok = this.page.getByRole('status').filter({ hasText: 'Verified' });
+      const bad = this.page.getByRole('alert').filter({ hasText: /problem/ });
+      await ok.or(bad).first().waitFor({ timeout: 600_000 });
+      const ms = performance.now() - t0;
+      if (await bad.count()) return { ms, error: { code: 'verify', message: (await bad.first().innerText()).slice(0, 200) } };
+      return { ms };
+    } catch (e) {
+      return { ms: performance.now() - t0, error: { code: 'ui', message: (e as Error).message.split('\n')[0] } };
+    }
+  }
+
   async close(): Promise<void> {
     await this.context.close();
     this.server.close();

@@ -54,8 +54,27 @@ const bench = {
     a.splice(at, 0, kept.get(keptName));
     return run(name, a, keep);
   },
-  jobs(): string[] {
-    return Object.keys(engine()).filter(() => true);
+  /**
+   * exportArchive, then the whole composed Blob read through once (what a download or a save-to-disk does with
+   * it): the time a user waits for the fixed file, minus the disk write.
+   */
+  async exportRead(sessionId: string, format: 'oci' | 'docker'): Promise<Timed> {
+    const t0 = performance.now();
+    try {
+      const { blob } = (await runJob('exportArchive' as JobName, [sessionId, format] as never).result) as unknown as { blob: Blob };
+      let bytes = 0;
+      const reader = blob.stream().getReader();
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        bytes += r.value.length;
+      }
+      if (bytes !== blob.size) throw Object.assign(new Error(`read ${bytes} of ${blob.size} bytes`), { code: 'write-failed' });
+      return { ms: performance.now() - t0, result: { bytes } };
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      return { ms: performance.now() - t0, error: { code: String(err.code ?? 'exception'), message: String(err.message ?? e) } };
+    }
   },
 };
 
