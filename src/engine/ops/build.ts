@@ -236,6 +236,8 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
         signal: opts.signal,
         onProgress: opts.onProgress,
         name: `layer-${k}-${g.name || 'rest'}`,
+        // The tar's size is known before writing: headers (≥ 512 B each), padded contents, end blocks.
+        total: nodes.reduce((t, n) => t + 512 + (n.type === 'file' ? Math.ceil(n.size / 512) * 512 : 0), 1024),
       });
       appended.push({ blob: enc.blob, descriptor: enc.descriptor, diffId: enc.diffId, history: historyEntry(settings, createdBy, now) });
       result.layers.push({
