@@ -57,3 +57,20 @@ export function sampleData(size: number): Buffer<ArrayBuffer> {
   }
   return Buffer.concat(parts).subarray(0, size);
 }
+
+/**
+ * Logs throughput (never asserts): per CPU-second of this process, which stays meaningful on a shared
+ * machine, and per wall-clock second.
+ */
+export async function logSpeed(name: string, bytes: number, run: () => unknown): Promise<void> {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const c0 = cpu();
+  const t0 = performance.now();
+  await run();
+  const mb = bytes / 1048576;
+  const wall = (performance.now() - t0) / 1000;
+  console.log(`[bench] ${name}: ${(mb / (cpu() - c0)).toFixed(0)} MB/cpu-s, ${(mb / wall).toFixed(0)} MB/s wall`);
+}
