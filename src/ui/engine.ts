@@ -6,6 +6,8 @@ import { LwError, type ErrorCode } from '../engine/errors';
 import type { EngineApi, ProgressCallback, WireError } from '../../workers/engine.worker';
 
 let remote: Comlink.Remote<EngineApi> | undefined;
+/** Rejects when the worker dies (a load error, out of memory): comlink alone would leave calls pending forever. */
+let crashed: Promise<never> = new Promise(() => {});
 
 /** The worker starts on first use, so the start screen paints without waiting for the engine. */
 export function engine(): Comlink.Remote<EngineApi> {
@@ -15,6 +17,17 @@ export function engine(): Comlink.Remote<EngineApi> {
       name: 'layerwright-engine',
     });
     remote = Comlink.wrap<EngineApi>(worker);
+    crashed = new Promise<never>((_, reject) => {
+      const fail = (e: Event) => {
+        const detail = e instanceof ErrorEvent && e.message ? e.message : e.type;
+        worker.terminate();
+        remote = undefined; // the next call starts a fresh worker; open images are gone with this one
+        reject(new LwError('corrupt', `The engine stopped unexpectedly (${detail}). Open the image again.`));
+      };
+      worker.addEventListener('error', fail);
+      worker.addEventListener('messageerror', fail);
+    });
+    crashed.catch(() => {}); // observed through the races in runJob
   }
   return remote;
 }
@@ -41,7 +54,8 @@ export function runJob<K extends JobName>(
   const id = `j${++jobCounter}`;
   const api = engine();
   const fn = api[name] as unknown as (id: string, p: ProgressCallback | undefined, ...a: unknown[]) => Promise<unknown>;
-  const result = fn(id, onProgress ? Comlink.proxy(onProgress) : undefined, ...args).catch((e: unknown) => {
+  const call = fn(id, onProgress ? Comlink.proxy(onProgress) : undefined, ...args);
+  const result = Promise.race([call, crashed]).catch((e: unknown) => {
     throw fromWire(e);
   }) as Promise<JobResult<K>>;
   return { id, result, cancel: () => void api.cancel(id) };

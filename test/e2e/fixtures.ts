@@ -2,13 +2,14 @@
 // engine's own writers (nothing downloaded, no third-party tools except GNU tar to unpack a folder).
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openAsBlob, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, createWriteStream, existsSync, ftruncateSync, mkdirSync, openAsBlob, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { scanTar } from '../../src/engine/tar/reader';
 import { tarBlob } from '../../src/engine/tar/writer';
-import { digestBlob, sha256Bytes } from '../../src/engine/digest/index';
+import { sha256Bytes } from '../../src/engine/digest/index';
 import { writeOciArchive } from '../../src/engine/oci/write';
 import { AnnotationRefName, MediaType, type ImageConfig, type ImageManifest } from '../../src/engine/oci/types';
 import { ROOT } from './harness';
@@ -29,6 +30,9 @@ export interface Fixtures {
   bigGz: string;
   /** Two platforms (linux/amd64, linux/arm64/v8) of one tag in one index. */
   multi: string;
+  /** A 1 GiB layer (a sparse file on disk): Verify takes long enough to be cancelled on any machine. */
+  huge: string;
+  hugeSize: number;
 }
 
 export async function makeFixtures(): Promise<Fixtures> {
@@ -49,6 +53,9 @@ export async function makeFixtures(): Promise<Fixtures> {
   const bigSize = 192 * 1024 * 1024;
   const big = join(FIXTURES, `big-${bigSize}.tar`);
   if (!existsSync(big)) await makeBig(big, bigSize);
+  const hugeSize = 1024 * 1024 * 1024;
+  const huge = join(FIXTURES, `huge-${hugeSize}.tar`);
+  if (!existsSync(huge)) await makeBig(huge, hugeSize);
   const bigGz = `${big}.gz`;
   if (!existsSync(bigGz)) {
     const z = spawnSync('sh', ['-c', `gzip -1 -n -c "${big}" > "${bigGz}.part" && mv "${bigGz}.part" "${bigGz}"`]);
@@ -56,7 +63,7 @@ export async function makeFixtures(): Promise<Fixtures> {
   }
   const multi = join(FIXTURES, 'multi-platform.tar');
   await makeMulti(multi);
-  return { sample, corrupted, corruptedBlob, folder, big, bigSize, bigGz, multi };
+  return { sample, corrupted, corruptedBlob, folder, big, bigSize, bigGz, multi, huge, hugeSize };
 }
 
 /** Changes the gzip header's MTIME byte: the layer still decompresses, but its digest no longer matches. */
@@ -119,14 +126,43 @@ async function makeMulti(path: string): Promise<void> {
   await pipeline(Readable.fromWeb(archive.stream() as import('node:stream/web').ReadableStream), createWriteStream(path));
 }
 
+/** sha256 with Node's native hash: fixtures of a GiB should not wait for the engine's JS hash. */
+async function nodeDigest(blob: Blob): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of blob.stream() as unknown as AsyncIterable<Uint8Array>) h.update(chunk);
+  return `sha256:${h.digest('hex')}`;
+}
+
+/** Writes a Blob to disk, seeking over all-zero chunks so the file stays sparse (no GiB of zeros on disk). */
+async function writeSparse(blob: Blob, path: string): Promise<void> {
+  const fd = openSync(path, 'w');
+  try {
+    let pos = 0;
+    let zeros = Buffer.alloc(0);
+    for await (const chunk of blob.stream() as unknown as AsyncIterable<Uint8Array>) {
+      if (zeros.length < chunk.length) zeros = Buffer.alloc(chunk.length);
+      const isZero = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).equals(zeros.subarray(0, chunk.length));
+      if (!isZero) writeSync(fd, chunk, 0, chunk.length, pos);
+      pos += chunk.length;
+    }
+    ftruncateSync(fd, pos);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function makeBig(path: string, size: number): Promise<void> {
   const enc = new TextEncoder();
-  // One file of zeros in an uncompressed layer: its digest is also its diff_id.
+  // One file of zeros in an uncompressed layer: its digest is also its diff_id. The zeros are a sparse file.
+  const zerosPath = `${path}.zeros`;
+  const fd = openSync(zerosPath, 'w');
+  ftruncateSync(fd, size);
+  closeSync(fd);
   const layer = tarBlob([
     { header: { path: 'data/', type: 'dir', mode: 0o755, mtime: 0 } },
-    { header: { path: 'data/zeros.bin', type: 'file', size, mode: 0o644, mtime: 0 }, body: new Blob([new Uint8Array(size)]) },
+    { header: { path: 'data/zeros.bin', type: 'file', size, mode: 0o644, mtime: 0 }, body: await openAsBlob(zerosPath) },
   ]);
-  const layerDigest = await digestBlob(layer);
+  const layerDigest = await nodeDigest(layer);
   const config: ImageConfig = {
     architecture: 'amd64',
     os: 'linux',
@@ -158,6 +194,7 @@ async function makeBig(path: string, size: number): Promise<void> {
     },
   });
   const tmp = `${path}.part`;
-  await pipeline(Readable.fromWeb(archive.stream() as import('node:stream/web').ReadableStream), createWriteStream(tmp));
+  await writeSparse(archive, tmp);
   renameSync(tmp, path);
+  rmSync(zerosPath);
 }
