@@ -12,6 +12,7 @@ import { verify as verifyOp, type VerifyResult } from '../src/engine/ops/verify'
 import { browserScratch } from '../src/platform/browser';
 import { summarize, type OpenSummary } from '../src/ui/summary';
 import { buildJob } from './build';
+import { diagnoseJob, fixJob, exportJob } from './fix';
 
 /** Progress as the UI receives it: bytes done/total and what is being worked on. */
 export type ProgressCallback = (done: number, total: number, label?: string) => void;
@@ -156,6 +157,11 @@ const api = {
 
   /** Base image (an open session, or none) + app rootfs Files → a new image, opened as a new session (issue 4). */
   build: job(buildJob),
+
+  /** Issue 3: problems + offered repairs; the repairs chosen, as a new session; any session as a download. */
+  diagnose: job(diagnoseJob),
+  fix: job(fixJob),
+  exportArchive: job(exportJob),
 
   /** Aborts a running job; its promise then rejects with code 'cancelled'. */
   cancel(jobId: string): void {

@@ -8,6 +8,8 @@
 import type { Component } from 'svelte';
 import type { Opened } from './state.svelte';
 import type { ImageSummary } from './summary';
+import Problems from './components/Problems.svelte';
+import DownloadButton from './components/DownloadButton.svelte';
 
 export interface ImagePanelProps {
   opened: Opened;
@@ -19,4 +21,7 @@ export interface ImagePanel {
   component: Component<ImagePanelProps>;
 }
 
-export const imagePanels: ImagePanel[] = [];
+export const imagePanels: ImagePanel[] = [
+  { id: 'problems', component: Problems },
+  { id: 'download', component: DownloadButton },
+];

@@ -1,0 +1,90 @@
+// The worker's issue-3 jobs: diagnose an open session, fix it (the result opens as a new session, like build),
+// and export any open session as an OCI archive or a docker-archive Blob for the UI to save.
+// The exported Blob is composed of input File slices, OPFS scratch files and small JSON: never one big buffer
+// (Chromium cannot download an in-memory Blob of 512 MiB or more).
+
+import type { Scratch, OpOptions } from '../src/engine/env';
+import { LwError } from '../src/engine/errors';
+import { openImage, type ImageArchive } from '../src/engine/oci/archive';
+import { writeDockerArchive, writeOciArchive, type LayoutOut } from '../src/engine/oci/write';
+import { diagnose, type Problem } from '../src/engine/ops/diagnose';
+import { fix, planFix, type Repair, type RepairId, type RewrittenBlob } from '../src/engine/ops/fix';
+import { rechain } from '../src/engine/mutate/rechain';
+import { summarize, type OpenSummary } from '../src/ui/summary';
+
+interface Ctx {
+  env: { scratch: Scratch };
+  opts: OpOptions;
+  session(id: string): { name: string; archive: ImageArchive };
+  addSession(s: { name: string; archive: ImageArchive }): string;
+}
+
+/** A problem as the UI shows it (the entry ordinals stay in the worker). */
+export type ProblemView = Omit<Problem, 'entries'>;
+export type RepairView = Omit<Repair, 'drop' | 'readdress'>;
+
+export interface DiagnoseJobResult {
+  problems: ProblemView[];
+  repairs: RepairView[];
+}
+
+export interface FixJobResult {
+  opened: OpenSummary & { sessionId: string };
+  rewritten: RewrittenBlob[];
+  applied: RepairId[];
+  warnings: string[];
+  ms: number;
+}
+
+// The last diagnosis of each session: fix plans from it instead of reading every layer again.
+const diagnosed = new WeakMap<ImageArchive, Problem[]>();
+// The layout a fix produced, per archive it opened as: exporting it needs no re-chaining.
+const layouts = new WeakMap<ImageArchive, LayoutOut>();
+
+export async function diagnoseJob(ctx: Ctx, sessionId: string): Promise<DiagnoseJobResult> {
+  const { archive } = ctx.session(sessionId);
+  const problems = await diagnose(archive, ctx.opts);
+  diagnosed.set(archive, problems);
+  return {
+    problems: problems.map(({ entries: _e, ...p }) => p),
+    repairs: planFix(archive, problems).map(({ drop: _d, readdress: _r, ...r }) => r),
+  };
+}
+
+export async function fixJob(ctx: Ctx, sessionId: string, repairIds: RepairId[]): Promise<FixJobResult> {
+  const { archive, name } = ctx.session(sessionId);
+  let problems = diagnosed.get(archive);
+  if (!problems) {
+    problems = await diagnose(archive, ctx.opts);
+    diagnosed.set(archive, problems);
+  }
+  const repairs = planFix(archive, problems).filter((r) => repairIds.includes(r.id));
+  if (repairs.length === 0) throw new LwError('invalid-argument', 'Choose at least one repair to run.');
+  const result = await fix(archive, repairs, ctx.env, ctx.opts);
+  const fixed = await openImage(writeOciArchive(result.out), ctx.env, { signal: ctx.opts.signal });
+  layouts.set(fixed, result.out);
+  const base = name.replace(/(-fixed)?(-oci|-docker)?\.(tar\.gz|tgz|tar)$/i, '');
+  const fixedName = `${base}-fixed.tar`;
+  const newId = ctx.addSession({ name: fixedName, archive: fixed });
+  return {
+    opened: { sessionId: newId, ...summarize(fixed, fixedName) },
+    rewritten: result.rewritten,
+    applied: repairs.map((r) => r.id),
+    warnings: result.warnings,
+    ms: result.ms,
+  };
+}
+
+export interface ExportJobResult {
+  blob: Blob;
+  name: string;
+}
+
+/** The open session as an OCI archive or a docker-archive (`docker load`), composed without copying blobs. */
+export async function exportJob(ctx: Ctx, sessionId: string, format: 'oci' | 'docker'): Promise<ExportJobResult> {
+  const { archive, name } = ctx.session(sessionId);
+  const out = layouts.get(archive) ?? (await rechain(archive, {}, { signal: ctx.opts.signal }));
+  const blob = format === 'docker' ? await writeDockerArchive(out) : writeOciArchive(out);
+  const base = name.replace(/(-oci|-docker)?\.(tar\.gz|tgz|tar)$/i, '');
+  return { blob, name: `${base}-${format}.tar` };
+}
