@@ -117,6 +117,15 @@ describe.skipIf(!ctx.available)('build: merged-usr app on a classic base, in rea
     expect(await podmanLoad(e, carryOci)).toBeTruthy();
   });
 
+  it('a docker-archive base (docker save form) works the same: loads, runs the script', async () => {
+    const e = ctx.engines();
+    const out = join(dir, 'from-docker-base.tar');
+    await cli(['--base', fx.baseDockerTar, '--rootfs', fx.appTar, '--usrmerge-carry', '--tag', 'lwbuild:fromdocker', '--cmd', '/usr/bin/hello', '-o', out, '--format', 'docker']);
+    const { load, run: r } = await dockerLoadAndRun(e, out, []);
+    expect(load.ok, load.result.stderr).toBe(true);
+    expect(r?.stdout).toBe('hello from app\n');
+  });
+
   it('two builds with the same inputs and SOURCE_DATE_EPOCH are byte-identical; tar and tar.gz rootfs agree', async () => {
     const again = join(dir, 'carry-docker-2.tar');
     await cli(['--base', fx.baseOciTar, '--rootfs', fx.appTar, '--usrmerge-carry', '--tag', 'lwbuild:carry', ...config, '-o', again, '--format', 'docker']);

@@ -1,5 +1,6 @@
 // build: base image + app rootfs tarball(s) → a new image (issue 4; the seed's multi-layer build).
 
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CliCommand } from '../command';
 import { formatBytes } from '../context';
@@ -99,6 +100,14 @@ export const command: CliCommand = {
     };
     const basePath = str(v.base);
     if (!basePath && str(v['base-tag'])) throw new LwError('invalid-argument', '--base-tag needs --base.', { field: 'baseTag' });
+    if (basePath && !existsSync(basePath) && /^[\w.-]+(:\d+)?\/|:[\w.-]+$|^[a-z0-9.-]+$/.test(basePath))
+      // The seed refuses registry references too: layerwright only reads files, it never goes online.
+      throw new LwError(
+        'invalid-argument',
+        `--base ${basePath} is not a file or folder. layerwright reads images from disk and never downloads; if this is a registry ` +
+          `reference, save it first, e.g. \`skopeo copy docker://${basePath} oci-archive:base.tar\` or \`docker save -o base.tar ${basePath}\`.`,
+        { field: 'base' },
+      );
     const base = basePath ? await ctx.openImage(basePath) : undefined;
     const platform = str(v.platform);
     const [os, architecture, variant] = platform ? platform.split('/') : [];
