@@ -10,11 +10,13 @@ import { openImage } from '../../src/engine/oci/archive';
 import { inspect, imageDetails } from '../../src/engine/ops/inspect';
 import { verify } from '../../src/engine/ops/verify';
 import { summarize } from '../../src/ui/summary';
+import { diagnose } from '../../src/engine/ops/diagnose';
+import { defaultRepairs, fix, planFix } from '../../src/engine/ops/fix';
+import { writeOciArchive } from '../../src/engine/oci/write';
 import { readTar, scanTar, type TarEntry } from '../../src/engine/tar';
 import { decompressBlob, detectCompression } from '../../src/engine/compress';
 import { buildCorpus, type Case } from './lib/cases';
 import { Watchdog } from './lib/watchdog';
-import { loadOps, type Ops } from './lib/ops';
 
 const CODES = new Set([
   'not-an-image', 'truncated', 'corrupt', 'digest-mismatch', 'size-mismatch', 'diffid-mismatch', 'missing-blob',
@@ -22,6 +24,13 @@ const CODES = new Set([
   'write-failed',
 ]);
 const CASE_TIMEOUT_MS = 10_000;
+
+interface Stats {
+  /** Cases where diagnose offered default repairs and fix ran. */
+  fixed: number;
+  /** ...of which the fixed archive verified clean. */
+  fixedClean: number;
+}
 
 /** Thrown for anything that is not an acceptable outcome; carries the case name into the failure list. */
 class Bad extends Error {}
@@ -52,7 +61,7 @@ function check(e: unknown, step: string): LwError {
 }
 
 /** Runs one case; returns the outcome ('ok' or the first error code) and whether a failure was observed. */
-async function runCase(c: Case, ops: Ops, signal: AbortSignal): Promise<{ outcome: string; failed: boolean }> {
+async function runCase(c: Case, stats: Stats, signal: AbortSignal): Promise<{ outcome: string; failed: boolean }> {
   const blob = new Blob([c.bytes as BlobPart]);
   let outcome = 'ok';
   let failed = false;
@@ -97,17 +106,36 @@ async function runCase(c: Case, ops: Ops, signal: AbortSignal): Promise<{ outcom
   }
   for (const img of archive.images)
     for (const l of img.layers) if (l.blob) await step('readTar(layer)', () => drainTar(l.blob!, signal));
-  if (ops.diagnose) await step('diagnose', () => ops.diagnose!(archive, { scratch: memoryScratch() }, { signal }));
+  const problems = (await step('diagnose', () => diagnose(archive, { signal }))) as Awaited<ReturnType<typeof diagnose>> | undefined;
+  if (!problems) return { outcome, failed };
+  const repairs = defaultRepairs(planFix(archive, problems));
+  if (!repairs.length) return { outcome, failed };
+  // fix, write the archive, open it again: every blob fix re-addressed must verify under its new address
+  stats.fixed++;
+  const env = { scratch: memoryScratch() };
+  const fixed = (await step('fix', () => fix(archive, repairs, env, { signal }))) as Awaited<ReturnType<typeof fix>> | undefined;
+  if (!fixed) return { outcome, failed };
+  const again = (await step('reopen fixed', () => openImage(writeOciArchive(fixed.out), env, { signal }))) as typeof archive | undefined;
+  if (!again) throw new Bad('the fixed archive does not open');
+  const rv = (await step('verify fixed', () => verify(again, { signal }))) as Awaited<ReturnType<typeof verify>> | undefined;
+  // blobs fix gave a new address to (a re-addressed-only blob keeps its content and its old problems)
+  const after = new Set(fixed.rewritten.filter((b) => b.after.digest !== b.before.digest).map((b) => b.after.digest));
+  for (const p of rv?.problems ?? [])
+    if (after.has(p.blob) && (p.code === 'digest-mismatch' || p.code === 'size-mismatch'))
+      throw new Bad(`fix wrote ${p.blob} but its descriptor does not match it: ${p.message}`);
+  if (rv?.ok) stats.fixedClean++;
+  const re = (await step('diagnose fixed', () => diagnose(again, { signal }))) as typeof problems | undefined;
+  const gone = new Set(repairs.flatMap((r) => r.codes));
+  const left = (re ?? []).filter((p) => p.code === 'whiteout-under-non-directory' && gone.has(p.code));
+  if (left.length) throw new Bad(`after fix, diagnose still reports ${left.length} whiteouts under non-directories`);
   return { outcome, failed };
 }
 
 describe('fuzz: mutated archives', () => {
-  let ops: Ops;
   let dog: Watchdog;
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown) => unhandled.push(e);
   beforeAll(async () => {
-    ops = await loadOps();
     dog = new Watchdog(30_000);
     process.on('unhandledRejection', onUnhandled);
   });
@@ -124,6 +152,7 @@ describe('fuzz: mutated archives', () => {
     const byGroup = new Map<string, Map<string, number>>();
     const problems: string[] = [];
     let slowest = { name: '', ms: 0 };
+    const stats: Stats = { fixed: 0, fixedClean: 0 };
     for (const c of cases) {
       const ac = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -138,7 +167,7 @@ describe('fuzz: mutated archives', () => {
       dog.start(c.name);
       let outcome: string;
       try {
-        const r = await Promise.race([runCase(c, ops, ac.signal), timeout]);
+        const r = await Promise.race([runCase(c, stats, ac.signal), timeout]);
         outcome = r.outcome;
         if (c.expect === 'pass' && r.failed) problems.push(`${c.name}: a valid input was rejected (${r.outcome})`);
         if (c.expect === 'fail' && !r.failed) problems.push(`${c.name}: a broken input verified clean`);
@@ -161,7 +190,7 @@ describe('fuzz: mutated archives', () => {
     }
     const fmt = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ');
     const lines = [
-      `fuzz: ${cases.length} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s (diagnose: ${ops.diagnose ? 'yes' : 'not yet'}); slowest ${slowest.ms} ms ${slowest.name}`,
+      `fuzz: ${cases.length} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s (fix ran on ${stats.fixed}, ${stats.fixedClean} of them verified clean after); slowest ${slowest.ms} ms ${slowest.name}`,
       `fuzz outcomes: ${fmt(counts)}`,
       ...[...byGroup].map(([g, m]) => `  ${g.padEnd(16)} ${fmt(m)}`),
     ];

@@ -219,7 +219,9 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
         if (!Array.isArray(ids))
           throw new LwError('corrupt', `The config ${cd.digest} has no rootfs.diff_ids to update.`, { blob: cd.digest });
         for (const [i, id] of diffIds) {
-          if (ids[i] !== id) {
+          // A config listing fewer diff_ids than layers keeps its (diagnosed) short list: writing past the end
+          // would leave null holes, and a config with nulls in diff_ids no longer opens.
+          if (i < ids.length && ids[i] !== id) {
             ids[i] = id;
             cfgDirty = true;
           }
