@@ -13,6 +13,7 @@ import {
   podmanLoad, predictedRootfs, skopeoCopy, umociUnpackListing, type Listing,
 } from './engines';
 import type { Fixtures } from './fixtures';
+import { startApp } from '../e2e/harness';
 
 const ctx = interop();
 const ROOT = join(__dirname, '..', '..');
@@ -136,5 +137,47 @@ describe.skipIf(!ctx.available)('build: merged-usr app on a classic base, in rea
     const b = JSON.parse((await cli(['--base', fx.baseOciTar, '--rootfs', fx.appTarGz, '--usrmerge-carry', '--tag', 'built', ...config, '-o', join(dir, 'gz.tar'), '--json'])).stdout);
     expect(a.layers.map((l: { digest: string }) => l.digest)).toEqual(b.layers.map((l: { digest: string }) => l.digest));
     expect(a.conflicts.map((c: { from: string }) => c.from)).toEqual(['bin/which']); // busybox vs the base's usr/bin/which script
+  });
+
+  it('through the UI in headless Chromium: Build image, Download docker-archive, docker run prints the script output', async () => {
+    const e = ctx.engines();
+    const ui = await startApp();
+    try {
+      const page = ui.page;
+      // The download fallback (object URL): Playwright cannot drive showSaveFilePicker.
+      await page.addInitScript(() => {
+        delete (window as unknown as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+      });
+      await page.goto(ui.url);
+      await page.getByLabel('Open image', { exact: true }).setInputFiles(fx.baseOciTar);
+      await page.getByRole('heading', { name: /base.*\.tar/ }).first().waitFor();
+      await page.getByRole('button', { name: 'Build', exact: true }).click();
+      await page.getByLabel('App rootfs').setInputFiles(fx.appTar);
+      await page.getByRole('checkbox', { name: /merged-usr app on a classic base/ }).check();
+      await page.getByLabel('CMD', { exact: true }).fill('/usr/bin/hello');
+      await page.getByLabel('Env', { exact: true }).fill('GREETING=hi there');
+      await page.getByLabel('Tag', { exact: true }).fill('lwbuild:ui');
+      await page.getByLabel('SOURCE_DATE_EPOCH').fill(SDE);
+      await page.getByRole('button', { name: 'Build image' }).click();
+      await page.getByRole('heading', { name: 'lwbuild_ui-oci.tar' }).waitFor({ timeout: 120_000 });
+      const download = page.getByRole('region', { name: 'Download' });
+      await download.getByLabel(/docker-archive/).check();
+      const [dl] = await Promise.all([page.waitForEvent('download'), download.getByRole('button', { name: 'Download' }).click()]);
+      const saved = join(dir, 'from-ui-docker.tar');
+      await dl.saveAs(saved);
+      const { load, run: r } = await dockerLoadAndRun(e, saved, []);
+      expect(load.ok, load.result.stderr).toBe(true);
+      expect(load.images).toEqual(['lwbuild:ui']);
+      expect(r?.stdout).toBe('hello from app\n');
+      // The browser and the CLI build the same image from the same inputs and settings.
+      const viaCli = join(dir, 'same-via-cli.tar');
+      const sameArgs = ['--base', fx.baseOciTar, '--rootfs', fx.appTar, '--usrmerge-carry', '--cmd', '/usr/bin/hello', '--env', 'GREETING=hi there'];
+      const c = JSON.parse((await cli([...sameArgs, '--tag', 'lwbuild:ui', '--source-date-epoch', SDE, '-o', viaCli, '--format', 'docker', '--json'])).stdout);
+      const info = JSON.parse((await e.docker(['image', 'inspect', 'lwbuild:ui'])).stdout)[0];
+      expect(info.RootFS.Layers[1]).toBe(c.layers[0].diffId);
+      expect(ui.foreign).toEqual([]);
+    } finally {
+      await ui.close();
+    }
   });
 });
