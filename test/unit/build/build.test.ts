@@ -314,3 +314,37 @@ describe('classic app on a merged-usr base', () => {
     expect(res.warnings.filter((w) => w.code === 'dir-over-symlink')).toEqual([]);
   });
 });
+
+describe('base selection', () => {
+  it('picks a platform of a multi-platform base; the output holds only the new image', async () => {
+    const amd = await build({ rootfs: [rootfsTar([['f', 'amd']] as never)], settings: { architecture: 'amd64', sourceDateEpoch: 1 } }, env);
+    const arm = await build({ rootfs: [rootfsTar([['f', 'arm']] as never)], settings: { architecture: 'arm64', variant: 'v8', sourceDateEpoch: 1 } }, env);
+    const blobs = new Map([...amd.out.blobs, ...arm.out.blobs]);
+    const strip = (d: typeof amd.manifest, p: object) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, platform: p });
+    const index = {
+      schemaVersion: 2 as const,
+      manifests: [
+        { ...strip(amd.manifest, { os: 'linux', architecture: 'amd64' }), annotations: { 'org.opencontainers.image.ref.name': 'multi' } },
+        { ...strip(arm.manifest, { os: 'linux', architecture: 'arm64', variant: 'v8' }), annotations: { 'org.opencontainers.image.ref.name': 'multi' } },
+      ],
+    };
+    const base = await openImage(writeOciArchive({ blobs, index }), env);
+    const { res, archive, image } = await buildAndOpen({
+      base,
+      baseTag: 'multi',
+      basePlatform: { architecture: 'arm64' },
+      rootfs: [rootfsTar([['g', 'app']] as never)],
+      settings: { tags: ['out'] },
+    });
+    expect(res.base?.platform).toBe('linux/arm64/v8');
+    expect(archive.images).toHaveLength(1);
+    expect(image.config.architecture).toBe('arm64');
+    expect((await readLayer(image.layers[0].blob!))[0].text).toBe('arm');
+    // Without a platform, linux/amd64 is the default pick.
+    const r2 = await build({ base, baseTag: 'multi', rootfs: [rootfsTar(['x/'] as never)], settings: {} }, env);
+    expect(r2.base?.platform).toBe('linux/amd64');
+    await expect(build({ base, baseTag: 'multi', basePlatform: { architecture: 's390x' }, rootfs: [rootfsTar(['x/'] as never)], settings: {} }, env)).rejects.toMatchObject({
+      code: 'tag-not-found',
+    });
+  });
+});
