@@ -4,6 +4,7 @@ import { build } from '../../../src/engine/ops/build';
 import { writeOciArchive } from '../../../src/engine/oci/write';
 import { openImage } from '../../../src/engine/oci/archive';
 import { digestBlob } from '../../../src/engine/digest/index';
+import type { Platform } from '../../../src/engine/oci/types';
 import { buildAndOpen, env, gz, layersOf, paths, readLayer, rootfsTar } from './helpers';
 
 // A classic-layout base (real /bin, /lib, /sbin, /var/log) and a merged-usr app, like the seed's case.
@@ -320,7 +321,7 @@ describe('base selection', () => {
     const amd = await build({ rootfs: [rootfsTar([['f', 'amd']] as never)], settings: { architecture: 'amd64', sourceDateEpoch: 1 } }, env);
     const arm = await build({ rootfs: [rootfsTar([['f', 'arm']] as never)], settings: { architecture: 'arm64', variant: 'v8', sourceDateEpoch: 1 } }, env);
     const blobs = new Map([...amd.out.blobs, ...arm.out.blobs]);
-    const strip = (d: typeof amd.manifest, p: object) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, platform: p });
+    const strip = (d: typeof amd.manifest, p: Platform) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, platform: p });
     const index = {
       schemaVersion: 2 as const,
       manifests: [
