@@ -18,7 +18,7 @@
  *     skopeo(args, opts?) / umoci(args, opts?): Promise<RunResult>   TMPDIR in the run dir; skopeo gets --insecure-policy
  *     tmpdir(prefix?): string                             a fresh dir inside the run dir (removed by stop())
  *     logs(): string                                      log file paths + tails, for failure messages
- *     stop(): Promise<void>                               dockerd, then containerd, by pid; leftovers killed/unmounted; dir removed
+ *     stop(opts?: {saveLogsTo?}): Promise<void>           dockerd, then containerd, by pid; leftovers killed/unmounted; dir removed
  *   }
  *   RunResult = { code, stdout, stderr, command, ms }; RunOptions = { check (default true: throw on exit≠0),
  *   timeoutMs (default 120 s), cwd, env, input, stdoutFile }. Errors carry the command and stderr tail.
@@ -48,13 +48,25 @@
  *                brokenLayout, brokenOciTar, brokenDockerTar, brokenImage, lostInBroken }
  *
  * ## In vitest (context.ts)
- *   interop(): InteropContext — {available, reason, engines(): Engines, fixtures(variant): Promise<Fixtures>}
- *   global-setup.ts starts the engines once per run; without them tests skip, or fail when CI=true.
+ *   interop(): InteropContext — {available, reason, big, engines(): Engines, fixtures(variant?: 'small'|'big'): Promise<Fixtures>}
+ *   global-setup.ts starts the engines once per run; without them tests skip, or fail when CI is set.
+ *   A test file:  const ctx = interop();  describe.skipIf(!ctx.available)('…', () => { … ctx.engines() … });
+ *
+ * ## Environment
+ *   CI                              set (not "false"/"0"): missing engines fail the suite instead of skipping it
+ *   INTEROP_BIG=1                   also run the multi-hundred-MB variants (.ci/run sets it)
+ *   INTEROP_TMP                     run root (default /tmp/lwi; keep it short, sockets live there)
+ *   INTEROP_FIXTURES_DIR            keep fixtures between runs (default: inside the run dir, rebuilt each run)
+ *   INTEROP_LOG_DIR                 where the global setup saves the daemon logs (default .tmp/interop-logs)
+ *   INTEROP_DOCKER_STORAGE_DRIVER   overlay2 (default) | vfs — with vfs `docker load` of the broken image succeeds
+ *                                   and silently loses the base files instead of failing with mknod
+ *   INTEROP_SNAPSHOTTER             overlayfs (default) | native — native has no whiteout devices, it deletes
+ *   INTEROP_DOCKER_CLI, INTEROP_PYTHON, INTEROP_BUSYBOX   tool overrides
  */
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { run, sleep, tail, which, type RunOptions, type RunResult } from './exec';
 
 export * from './images';
@@ -97,7 +109,8 @@ export interface Engines {
   umoci(args: string[], opts?: RunOptions): Promise<RunResult>;
   tmpdir(prefix?: string): string;
   logs(): string;
-  stop(): Promise<void>;
+  /** Stop the daemons and remove the run dir; `saveLogsTo` keeps a copy of the daemon logs (for CI artifacts). */
+  stop(opts?: { saveLogsTo?: string }): Promise<void>;
 }
 
 export interface Availability {
@@ -373,7 +386,7 @@ export async function startEngines(opts: EngineOptions = {}): Promise<Engines> {
   let stopped = false;
   return {
     ...attached,
-    async stop() {
+    async stop(stopOpts) {
       if (stopped) return;
       stopped = true;
       // dockerd first: it stops its containers and unmounts its data-root, then containerd (and its shims).
@@ -388,6 +401,10 @@ export async function startEngines(opts: EngineOptions = {}): Promise<Engines> {
       };
       await byPid(info.pids.dockerd, 30_000);
       await byPid(info.pids.containerd, 15_000);
+      if (stopOpts?.saveLogsTo) {
+        mkdirSync(stopOpts.saveLogsTo, { recursive: true });
+        for (const f of info.logFiles) if (existsSync(f)) copyFileSync(f, join(stopOpts.saveLogsTo, basename(f)));
+      }
       await teardownDir(dir, console.warn);
       unhook();
     },

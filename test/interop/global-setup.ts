@@ -26,6 +26,8 @@ export default async function setup(project: TestProject) {
   const fixturesRoot = process.env.INTEROP_FIXTURES_DIR ?? join(engines.info.dir, 'fixtures');
   project.provide('lwInterop', { available: true, reason: '', info: engines.info, fixturesRoot, big } satisfies InteropProvided);
   return async () => {
-    await engines.stop();
+    const saveLogsTo = process.env.INTEROP_LOG_DIR ?? join(process.cwd(), '.tmp', 'interop-logs');
+    await engines.stop({ saveLogsTo });
+    console.log(`interop: daemon logs saved in ${saveLogsTo}`);
   };
 }
