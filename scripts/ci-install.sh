@@ -5,7 +5,7 @@
 #   e2e       : chromium (+ fonts-liberation for stable text metrics)
 #   interop   : docker.io (dockerd 20.10 + CLI), containerd, runc, podman (+ conmon, containers-common), skopeo,
 #               umoci, oci-image-tool, rsync, busybox-static (the fixture base's /bin/sh), zstd, jq, python3
-#               (tarfile: the independent rootfs model), gzip, tar, util-linux (mount/umount)
+#               (tarfile: the independent rootfs model), gzip, tar, mount (mount/umount)
 set -euo pipefail
 
 PACKAGES=(
@@ -13,7 +13,7 @@ PACKAGES=(
   docker.io containerd runc tini
   podman conmon golang-github-containers-common
   skopeo umoci oci-image-tool
-  rsync busybox-static zstd jq python3 gzip tar xz-utils util-linux ca-certificates
+  rsync busybox-static zstd jq python3 gzip tar xz-utils util-linux mount ca-certificates
 )
 
 if [ "$(id -u)" != 0 ]; then
