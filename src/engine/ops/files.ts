@@ -1,0 +1,361 @@
+// files: look inside layers without unpacking them. Three plain functions over an opened archive:
+//  - listLayer: one layer's entries, in archive order (whiteouts marked with what they delete);
+//  - mergedView: the filesystem a container sees after layers 0..N (OCI rules, each path tagged with its layer);
+//  - extractFile: one regular file's bytes, to save it.
+// Each streams the compressed layer once (decompressBlob → readTar) and keeps only per-entry metadata, so memory
+// grows with the number of entries, never with the layer's size. Progress is in bytes of the *stored* layer read,
+// the only total known before reading (the uncompressed size is not stored anywhere).
+
+import { LwError, asLwError, throwIfAborted } from '../errors';
+import type { OpOptions, Scratch } from '../env';
+import { decompressBlob } from '../compress/decompress';
+import { readTar } from '../tar/reader';
+import type { TarEntryType } from '../tar/types';
+import { ancestorsOf, cleanPath, type PathProblem } from '../layers/paths';
+import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
+import { scanBase } from '../build/basescan';
+import type { ImageArchive, Layer } from '../oci/archive';
+
+/** One entry of a layer's tar, as listed. */
+export interface FileEntry {
+  /** Cleaned relative path ('usr/bin/env'; '' is the root directory entry './'). */
+  path: string;
+  type: TarEntryType;
+  /** Content bytes (regular files; 0 otherwise). */
+  size: number;
+  /** Permission bits (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  /** Symlink target as stored; for hardlinks the cleaned path of the file it links to; '' otherwise. */
+  linkpath: string;
+  /** Set on whiteout entries: 'file' deletes `target` of lower layers, 'opaque' hides every lower child of `target`. */
+  whiteout?: 'file' | 'opaque';
+  /** What a whiteout acts on (a path, or for 'opaque' the directory; '' = the root). */
+  target?: string;
+  /** Set when the stored path was absolute or climbed out of the root with '..'. */
+  pathProblem?: PathProblem;
+}
+
+/** One path of the merged filesystem. */
+export interface MergedEntry {
+  path: string;
+  type: TarEntryType;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  linkpath: string;
+  /** The layer the path comes from (0 = bottom). */
+  layer: number;
+  /** Position of the entry in that layer's tar (for extractFile); absent for implied directories. */
+  ordinal?: number;
+  /** A parent directory no layer stores as an entry (extraction creates it). */
+  implied?: boolean;
+}
+
+/** Regular files under this size are extracted into memory; larger ones go to env.scratch. */
+export const EXTRACT_IN_MEMORY = 8 * 1024 * 1024;
+
+function imageLayer(archive: ImageArchive, imageIndex: number, layerIndex: number): Layer & { blob: Blob } {
+  const img = archive.images[imageIndex];
+  if (!img) throw new LwError('invalid-argument', `There is no image ${imageIndex} in this archive (it has ${archive.images.length}).`);
+  const layer = img.layers[layerIndex];
+  if (!layer)
+    throw new LwError('invalid-argument', `Image ${imageIndex} has no layer ${layerIndex} (it has ${img.layers.length}).`, { layer: layerIndex });
+  return { ...layer, blob: present(layer) };
+}
+
+function present(layer: Layer): Blob {
+  if (!layer.blob)
+    throw new LwError('missing-blob', `Layer ${layer.index} (${layer.descriptor.digest}) is missing from the archive.`, {
+      blob: layer.descriptor.digest,
+      layer: layer.index,
+    });
+  return layer.blob;
+}
+
+/**
+ * The blob, seen through a counter of the bytes its streams hand out. decompressBlob only calls slice() (to sniff)
+ * and stream() (once, or twice when the native gzip decoder gives up and it restarts): counting per stream and
+ * reporting the furthest position keeps progress monotonic across such a restart.
+ */
+function counted(blob: Blob, onBytes: (pos: number) => void): Blob {
+  let furthest = 0;
+  const view = {
+    size: blob.size,
+    type: blob.type,
+    slice: (start?: number, end?: number, type?: string) => blob.slice(start, end, type),
+    arrayBuffer: () => blob.arrayBuffer(),
+    stream(): ReadableStream<Uint8Array> {
+      let pos = 0;
+      return blob.stream().pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, ctrl) {
+            pos += chunk.length;
+            if (pos > furthest) {
+              furthest = pos;
+              onBytes(pos);
+            }
+            ctrl.enqueue(chunk);
+          },
+        }),
+      );
+    },
+  };
+  return view as unknown as Blob;
+}
+
+function entryMeta(e: { type: TarEntryType; size: number; mode: number; uid: number; gid: number; mtime: number }) {
+  return { type: e.type, size: e.type === 'file' ? e.size : 0, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime };
+}
+
+/** Every entry of one layer, in archive order (entries[i] is tar entry i: its ordinal). */
+export async function listLayer(archive: ImageArchive, imageIndex: number, layerIndex: number, opts: OpOptions = {}): Promise<FileEntry[]> {
+  const { signal, onProgress } = opts;
+  throwIfAborted(signal);
+  const layer = imageLayer(archive, imageIndex, layerIndex);
+  const total = layer.blob.size;
+  const label = `listing layer ${layerIndex}`;
+  const src = counted(layer.blob, (n) => onProgress?.(n, total, label));
+  const out: FileEntry[] = [];
+  try {
+    for await (const item of readTar(decompressBlob(src, undefined, { signal }), { signal })) {
+      const e = item.entry;
+      const c = cleanPath(e.path);
+      const f: FileEntry = {
+        path: c.path,
+        ...entryMeta(e),
+        linkpath: e.type === 'hardlink' ? cleanPath(e.linkpath).path : e.type === 'symlink' ? e.linkpath : '',
+      };
+      if (c.problem) f.pathProblem = c.problem;
+      if (isWhiteout(c.path)) {
+        const t = whiteoutTarget(c.path);
+        if (t !== undefined) {
+          f.whiteout = 'file';
+          f.target = t;
+        } else if (isOpaque(c.path)) {
+          f.whiteout = 'opaque';
+          f.target = opaqueDir(c.path);
+        }
+      }
+      out.push(f);
+    }
+  } catch (e) {
+    throw located(e, layer);
+  }
+  onProgress?.(total, total, label);
+  return out;
+}
+
+function located(e: unknown, layer: Layer): LwError {
+  const err = asLwError(e);
+  if (err.where.layer === undefined && err.code !== 'cancelled')
+    return new LwError(err.code, err.message, { ...err.where, layer: layer.index, blob: err.where.blob ?? layer.descriptor.digest });
+  return err;
+}
+
+/**
+ * The filesystem after extracting layers 0..uptoLayer in order (image-spec layer.md): whiteouts delete lower paths,
+ * opaque whiteouts hide lower children, a non-directory replaces a directory with its whole subtree (and the other
+ * way round), a directory over a directory keeps the children. The layer semantics are the build/fix engine's own
+ * (build/basescan.ts: scanBase over FsView), so what is shown here is what fix and build reason about.
+ * Parents that no layer stores are listed as `implied` directories. Sorted by path, children right after their parent.
+ */
+export async function mergedView(archive: ImageArchive, imageIndex: number, uptoLayer?: number, opts: OpOptions = {}): Promise<MergedEntry[]> {
+  const { signal, onProgress } = opts;
+  throwIfAborted(signal);
+  const img = archive.images[imageIndex];
+  if (!img) throw new LwError('invalid-argument', `There is no image ${imageIndex} in this archive (it has ${archive.images.length}).`);
+  const upto = uptoLayer ?? img.layers.length - 1;
+  if (upto < -1 || upto >= img.layers.length)
+    throw new LwError('invalid-argument', `Image ${imageIndex} has no layer ${upto} (it has ${img.layers.length}).`, { layer: upto });
+  const layers = img.layers.slice(0, upto + 1);
+  for (const l of layers) present(l);
+  const total = layers.reduce((s, l) => s + l.blob!.size, 0);
+  const wrapped = layers.map((l, i) => {
+    const base = layers.slice(0, i).reduce((s, x) => s + x.blob!.size, 0);
+    return {
+      ...l,
+      blob: counted(l.blob!, (n) => onProgress?.(base + n, total, `reading layer ${i + 1} of ${layers.length}`)),
+    };
+  });
+  const view = await scanBase(wrapped, { signal });
+
+  const out: MergedEntry[] = [];
+  const seen = new Set<string>();
+  for (const n of view.entries()) {
+    if (n.path === '') continue;
+    const m: MergedEntry = {
+      path: n.path,
+      type: n.type,
+      size: n.size,
+      mode: n.mode,
+      uid: n.uid,
+      gid: n.gid,
+      mtime: n.mtime,
+      linkpath: n.linkpath,
+      layer: n.base!.layer,
+      ordinal: n.base!.ordinal,
+    };
+    out.push(m);
+    seen.add(n.path);
+  }
+  // Extraction creates missing parents; list them so the tree has no holes.
+  const implied: MergedEntry[] = [];
+  for (const m of out)
+    for (const a of ancestorsOf(m.path)) {
+      if (seen.has(a)) break;
+      seen.add(a);
+      implied.push({ path: a, type: 'dir', size: 0, mode: 0o755, uid: 0, gid: 0, mtime: 0, linkpath: '', layer: m.layer, implied: true });
+    }
+  out.push(...implied);
+  sortByPath(out);
+  onProgress?.(total, total, 'merged');
+  return out;
+}
+
+/** Sorts so that a directory's children follow it directly ('/' sorts before every other character). */
+export function sortByPath<T extends { path: string }>(list: T[]): T[] {
+  const key = new Map<T, string>();
+  for (const e of list) key.set(e, e.path.replaceAll('/', '\u0000'));
+  return list.sort((a, b) => {
+    const x = key.get(a)!;
+    const y = key.get(b)!;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+export interface ExtractOptions extends OpOptions {
+  /**
+   * The entry's position in the layer (from listLayer / mergedView): picks exactly that entry and stops reading
+   * once it is out. Without it, the LAST entry with the path wins (what extraction leaves in place).
+   */
+  ordinal?: number;
+}
+
+/**
+ * One regular file's content (a hardlink gives the content of the file it links to). Streams the layer once
+ * (twice for a hardlink stored before knowing its target is wanted); the bytes go to memory when the file is small
+ * and to env.scratch otherwise, so a multi-GB file never sits in memory.
+ */
+export async function extractFile(
+  archive: ImageArchive,
+  imageIndex: number,
+  layerIndex: number,
+  path: string,
+  env: { scratch: Scratch },
+  opts: ExtractOptions = {},
+): Promise<Blob> {
+  throwIfAborted(opts.signal);
+  const layer = imageLayer(archive, imageIndex, layerIndex);
+  const want = cleanPath(path).path;
+  try {
+    let found = await copyEntry(layer, env, opts, (p, ord) => (opts.ordinal !== undefined ? ord === opts.ordinal && p === want : p === want), opts.ordinal !== undefined);
+    if (!found)
+      throw new LwError('invalid-argument', `Layer ${layerIndex} has no entry ${want}${opts.ordinal !== undefined ? ` at position ${opts.ordinal}` : ''}.`, {
+        entry: want,
+        layer: layerIndex,
+      });
+    // A hardlink names a file stored earlier in the same layer: the last regular file of that path before the link.
+    if (found.type === 'hardlink') {
+      const target = found.linkpath;
+      const before = found.ordinal;
+      let last = -1;
+      for (const [p, o] of found.earlier) if (p === target && o < before) last = o;
+      if (last < 0)
+        throw new LwError('corrupt', `${want} is a hardlink to ${target}, which this layer does not store before it.`, { entry: want, layer: layerIndex });
+      found = (await copyEntry(layer, env, opts, (_p, ord) => ord === last, true))!;
+    }
+    if (found.type !== 'file')
+      throw new LwError('invalid-argument', `${want} is a ${found.type}, not a regular file: there is no content to save.`, { entry: want, layer: layerIndex });
+    return found.blob!;
+  } catch (e) {
+    throw located(e, layer);
+  }
+}
+
+interface Copied {
+  type: TarEntryType;
+  ordinal: number;
+  linkpath: string;
+  blob?: Blob;
+  /** Regular-file paths seen before the match (path, ordinal), to resolve a hardlink. */
+  earlier: [string, number][];
+}
+
+/** Streams the layer, copying the content of the last entry `match` accepts (or the first, when `stopAtFirst`). */
+async function copyEntry(
+  layer: Layer & { blob: Blob },
+  env: { scratch: Scratch },
+  opts: OpOptions,
+  match: (path: string, ordinal: number) => boolean,
+  stopAtFirst: boolean,
+): Promise<Copied | undefined> {
+  const { signal, onProgress } = opts;
+  const total = layer.blob.size;
+  const src = counted(layer.blob, (n) => onProgress?.(n, total, 'reading layer'));
+  const files: [string, number][] = [];
+  let found: Copied | undefined;
+  let ordinal = 0;
+  for await (const item of readTar(decompressBlob(src, undefined, { signal }), { signal })) {
+    const ord = ordinal++;
+    const e = item.entry;
+    const p = cleanPath(e.path).path;
+    if (match(p, ord)) {
+      found = { type: e.type, ordinal: ord, linkpath: e.type === 'hardlink' ? cleanPath(e.linkpath).path : e.linkpath, earlier: files };
+      if (e.type === 'file') found.blob = await collect(item.data(), e.size, env, signal);
+      if (stopAtFirst) break;
+    }
+    if (e.type === 'file') files.push([p, ord]);
+  }
+  if (found) onProgress?.(total, total, 'reading layer');
+  return found;
+}
+
+async function collect(data: AsyncIterable<Uint8Array>, size: number, env: { scratch: Scratch }, signal?: AbortSignal): Promise<Blob> {
+  if (size < EXTRACT_IN_MEMORY) {
+    const buf = new Uint8Array(size);
+    let o = 0;
+    for await (const c of data) {
+      buf.set(c, o);
+      o += c.length;
+    }
+    return new Blob([buf]);
+  }
+  const file = await env.scratch.create('extracted');
+  try {
+    for await (const c of data) {
+      throwIfAborted(signal);
+      await file.write(c);
+    }
+    return await file.close();
+  } catch (e) {
+    await file.abort().catch(() => {});
+    throw e;
+  }
+}
+
+const TYPE_CHAR: Record<TarEntryType, string> = { file: '-', hardlink: 'h', symlink: 'l', char: 'c', block: 'b', dir: 'd', fifo: 'p', other: '?' };
+
+/** `ls -l` style mode: 'drwxr-xr-x', '-rwsr-xr-x', 'lrwxrwxrwx', 'drwxrwxrwt'. Hardlinks show as 'h'. */
+export function modeString(type: TarEntryType, mode: number): string {
+  const bit = (m: number, c: string) => (mode & m ? c : '-');
+  const x = (m: number, special: number, on: string, off: string) => (mode & special ? (mode & m ? on : off) : mode & m ? 'x' : '-');
+  return (
+    TYPE_CHAR[type] +
+    bit(0o400, 'r') + bit(0o200, 'w') + x(0o100, 0o4000, 's', 'S') +
+    bit(0o040, 'r') + bit(0o020, 'w') + x(0o010, 0o2000, 's', 'S') +
+    bit(0o004, 'r') + bit(0o002, 'w') + x(0o001, 0o1000, 't', 'T')
+  );
+}
+
+/** A safe file name to save an extracted file under: the basename only, no control or reserved characters. */
+export function saveName(path: string): string {
+  const base = path.split('/').filter(Boolean).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f<>:"\\|?*]/g, '_').replace(/^\.+/, (m) => '_'.repeat(m.length)).trim();
+  return clean.slice(0, 200) || 'file';
+}
