@@ -256,14 +256,13 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
 
   // 5. config, manifest annotations, tags: one rechain over the focused base
   const tags = settings.tags!;
-  let config: ImageConfig | undefined;
   const out = await rechain(
     archive,
     {
       images: [
         {
           manifestDigest: image.manifestDescriptor.digest,
-          config: (c) => (config = applyConfig(c, settings, now)),
+          config: (c) => applyConfig(c, settings, now),
           manifest: (m) => {
             if (!inputs.base) return m;
             const ann = { ...(m.annotations ?? {}) };
@@ -282,8 +281,8 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
     opts,
   );
   const manifest = out.index.manifests[0];
-  // rechain appended diff_ids/history after our edit; report the config as written.
-  const finalConfig = JSON.parse(await out.blobs.get((JSON.parse(await out.blobs.get(manifest.digest)!.text()) as ImageManifest).config.digest)!.text()) as ImageConfig;
-  void config;
+  // rechain appended diff_ids/history after our edit: report the config as written.
+  const manifestDoc = JSON.parse(await out.blobs.get(manifest.digest)!.text()) as ImageManifest;
+  const finalConfig = JSON.parse(await out.blobs.get(manifestDoc.config.digest)!.text()) as ImageConfig;
   return { out: { blobs: out.blobs, index: out.index }, manifest, config: finalConfig, tags, ...result };
 }
