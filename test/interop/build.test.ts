@@ -10,7 +10,7 @@ import { run } from './exec';
 import { interop } from './context';
 import {
   containerdImport, containerdImportHasWhiteoutDevices, diffListings, dockerLoad, dockerLoadAndRun, exportedRootfsListing,
-  podmanLoad, predictedRootfs, skopeoCopy, umociUnpackListing, type Listing,
+  ociImageToolValidate, podmanLoad, predictedRootfs, skopeoCopy, umociUnpackListing, type Listing,
 } from './engines';
 import type { Fixtures } from './fixtures';
 import { startApp } from '../e2e/harness';
@@ -110,12 +110,13 @@ describe.skipIf(!ctx.available)('build: merged-usr app on a classic base, in rea
     expect(await containerdImportHasWhiteoutDevices(e, carryOci)).toBe(false);
   });
 
-  it('umoci unpacks it, skopeo copies it, podman loads it', async () => {
+  it('umoci unpacks it, skopeo copies it, podman loads it, oci-image-tool validates it', async () => {
     const e = ctx.engines();
     const predicted = await predictedRootfs(carryOci, 'built');
     expect(diffListings(predicted, await umociUnpackListing(e, carryOci, 'built'))).toEqual([]);
     await skopeoCopy(e, `oci-archive:${carryOci}:built`, `dir:${e.tmpdir('skopeo-build')}`);
     expect(await podmanLoad(e, carryOci)).toBeTruthy();
+    await ociImageToolValidate(e, carryOci, { tag: 'built' });
   });
 
   it('a docker-archive base (docker save form) works the same: loads, runs the script', async () => {
