@@ -10,7 +10,7 @@ import { sha256Bytes } from '../../../src/engine/digest/index';
 import { memoryScratch, type Scratch } from '../../../src/engine/env';
 import { LwError } from '../../../src/engine/errors';
 import { MediaType } from '../../../src/engine/oci/types';
-import { extractFile, listLayer, mergedView, modeString, saveName, sortByPath, EXTRACT_IN_MEMORY } from '../../../src/engine/ops/files';
+import { extractFile, listLayer, mergedView, modeString, packEntries, saveName, sortByPath, unpackEntries, EXTRACT_IN_MEMORY } from '../../../src/engine/ops/files';
 import { dir, file, hard, layer, openBuilt, sym, wh, type BuiltLayer } from '../layers/fixtures';
 
 const LONG = `deep/${'d'.repeat(120)}/${'f'.repeat(130)}.txt`;
@@ -209,5 +209,18 @@ describe('helpers', () => {
   });
   it('sortByPath puts children right after their parent', () => {
     expect(sortByPath([{ path: 'a-b' }, { path: 'a/c' }, { path: 'a' }, { path: 'a/b' }]).map((e) => e.path)).toEqual(['a', 'a/b', 'a/c', 'a-b']);
+  });
+});
+
+describe('packEntries / unpackEntries', () => {
+  it('round-trips both listings exactly (the worker → page wire form)', async () => {
+    const archive = await open([await base(), await upper()]);
+    const l1 = await listLayer(archive, 0, 1);
+    const merged = await mergedView(archive, 0);
+    const weird = [{ path: '', type: 'dir' as const, size: 0, mode: 0o755, uid: 4294967294, gid: 0, mtime: -1.5, linkpath: '', pathProblem: 'escapes-root' as const }];
+    for (const rows of [l1, merged, weird, []]) {
+      const packed = structuredClone(packEntries(rows));
+      expect(unpackEntries(packed)).toEqual(rows);
+    }
   });
 });
