@@ -13,6 +13,7 @@ import { browserScratch } from '../src/platform/browser';
 import { summarize, type OpenSummary } from '../src/ui/summary';
 import { buildJob } from './build';
 import { diagnoseJob, fixJob, exportJob } from './fix';
+import { extractFile, listLayer, mergedView, packEntries, type AnyEntry } from '../src/engine/ops/files';
 
 /** Progress as the UI receives it: bytes done/total and what is being worked on. */
 export type ProgressCallback = (done: number, total: number, label?: string) => void;
@@ -162,6 +163,19 @@ const api = {
   diagnose: job(diagnoseJob),
   fix: job(fixJob),
   exportArchive: job(exportJob),
+
+  /** Files panel: one layer's entries (archive order), the merged filesystem up to a layer (packed as columns), one file's bytes. */
+  listLayer: job(async (ctx, sessionId: string, image: number, layer: number) => {
+    const rows: AnyEntry[] = await listLayer(ctx.session(sessionId).archive, image, layer, ctx.opts);
+    rows.forEach((r, i) => ((r.layer = layer), (r.ordinal = i)));
+    return packEntries(rows);
+  }),
+  mergedView: job(async (ctx, sessionId: string, image: number, upto?: number) =>
+    packEntries(await mergedView(ctx.session(sessionId).archive, image, upto, ctx.opts)),
+  ),
+  extractFile: job(async (ctx, sessionId: string, image: number, layer: number, path: string, ordinal?: number) =>
+    extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
+  ),
 
   /** Aborts a running job; its promise then rejects with code 'cancelled'. */
   cancel(jobId: string): void {

@@ -10,6 +10,7 @@ import type { Opened } from './state.svelte';
 import type { ImageSummary } from './summary';
 import Problems from './components/Problems.svelte';
 import DownloadButton from './components/DownloadButton.svelte';
+import FilesPanel from './components/FilesPanel.svelte';
 
 export interface ImagePanelProps {
   opened: Opened;
@@ -24,4 +25,5 @@ export interface ImagePanel {
 export const imagePanels: ImagePanel[] = [
   { id: 'problems', component: Problems },
   { id: 'download', component: DownloadButton },
+  { id: 'files', component: FilesPanel },
 ];
