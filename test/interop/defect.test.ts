@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from './exec';
 import { interop } from './context';
 import {
-  containerdRootfsListing, containerdWhiteoutDevices, diffListings, dockerLoad, exportedRootfsListing, podmanExportedListing, podmanLoad,
+  containerdImport, containerdRootfsListing, containerdWhiteoutDevices, diffListings, dockerLoad, exportedRootfsListing, podmanExportedListing, podmanLoad,
   predictedRootfs, umociUnpackListing, type Listing,
 } from './engines';
 import type { Fixtures } from './fixtures';
@@ -59,6 +59,12 @@ describe.skipIf(!ctx.available)('the seed\'s broken image (merged-usr whiteouts)
     expect(unexpected.every((d) => d.layer === 1)).toBe(true);
     const paths = unexpected.map((d) => d.path);
     for (const p of ['usr/bin/sh', 'usr/bin/busybox', 'usr/bin/which', 'usr/lib/x86_64-linux-gnu', 'usr/lib/systemd', 'var/volatile/log/syslog']) expect(paths).toContain(p);
+    // The same, seen with find(1) and stat(1) in the top layer's snapshot dir.
+    const imp = await containerdImport(e, fx.brokenOciTar);
+    const top = imp.layerDirs[imp.layerDirs.length - 1];
+    const found = (await run('find', [top, '-type', 'c', '-printf', '%P\\n'])).stdout.trim().split('\n').sort();
+    expect(found).toEqual(unexpected.map((d) => d.path).sort());
+    expect((await run('stat', ['-c', '%F %t:%T', `${top}/usr/bin/sh`])).stdout.trim()).toBe('character special file 0:0');
   });
 
   it('containerd\'s merged rootfs has lost exactly the base paths the symlinked whiteouts name', async () => {
