@@ -31,6 +31,7 @@
  *   containerdWhiteoutDevices(e, archive): Promise<WhiteoutDevice[]>    0/0 char devices in the layer snapshots, each marked
  *                                                                       `expected` when its layer tar holds that whiteout
  *   containerdImportHasWhiteoutDevices(e, archive): Promise<boolean>    true when any device is NOT an expected whiteout
+ *   containerdRootfsListing(e, archive, opts?: {snapshotter?}): Promise<Listing>  the merged rootfs (view mounted, listed)
  *   podmanLoad(e, archive): Promise<string> (image ID)   podmanRun(e, image, cmd: string[]): Promise<RunResult>
  *   podmanExportedListing(e, image): Promise<Listing>
  *   skopeoCopy(e, src, dst): Promise<RunResult>   skopeoInspect(e, ref): Promise<any>
@@ -40,12 +41,13 @@
  *                                                                       model (python tarfile, test/interop/rootfs.py)
  *   diffListings(expected, actual, opts?): string[]                     human-readable differences ([] when equal);
  *                                                                       ignores Docker's init-layer paths by default
- *   Listing = Entry[]; Entry = {path, type, mode, uid, gid, size, link?, sha256?, hardlink?}
+ *   tarListing(tar): Promise<Listing>   dirListing(dir): Promise<Listing>   DOCKER_INIT_PATHS, isDockerInitPath(path)
+ *   Listing = Entry[]; Entry = {path, type, mode, uid, gid, size, link?, rdev?, sha256?, hardlink?}
  *
  * ## Fixtures (fixtures.ts) — the seed's broken image, made with real tools, no network
  *   buildFixtures(dir, opts?: {big?: boolean}): Promise<Fixtures>
- *   Fixtures = { dir, tag, baseRootfs, appRootfs, appTar, appTarGz, baseLayout, baseOciTar, baseDockerTar, baseImage,
- *                brokenLayout, brokenOciTar, brokenDockerTar, brokenImage, lostInBroken }
+ *   Fixtures = { dir, big, tag, baseRootfs, appRootfs, appTar, appTarGz, baseLayout, baseOciTar, baseDockerTar, baseImage,
+ *                brokenLayout, brokenOciTar, brokenDockerTar, brokenImage, lostInBroken, replacedDirs, timings }
  *
  * ## In vitest (context.ts)
  *   interop(): InteropContext — {available, reason, big, engines(): Engines, fixtures(variant?: 'small'|'big'): Promise<Fixtures>}
