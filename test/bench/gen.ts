@@ -265,6 +265,28 @@ export function brokenImage(gzMiB = 300): Promise<Input> {
   });
 }
 
+/** An app rootfs as a plain tar (the build's input): ~`mib` MiB of mixed files under opt/app and usr/. */
+export function appRootfs(mib = 300): Promise<Input> {
+  const spec = { v: 1, mib };
+  return make(`rootfs-${mib}m`, spec, async (dir) => {
+    const c = new Content(42);
+    const tar = join(dir, 'rootfs.tar');
+    let written = 0;
+    async function* entries(): AsyncGenerator<Entry> {
+      for (const d of ['opt/', 'opt/app/', 'usr/', 'usr/bin/', 'usr/lib/', 'etc/']) yield { hdr: { path: d, type: '5' } };
+      yield { hdr: { path: 'etc/app.conf', size: 12 }, body: new TextEncoder().encode('mode=bench\n\n') };
+      for (let i = 0; written < mib * MiB; i++) {
+        const size = 64 * 1024 + c.int(4 * MiB);
+        const kind = i % 2 ? 'random' : 'text';
+        written += size;
+        yield { hdr: { path: `opt/app/data-${String(i).padStart(4, '0')}.${kind === 'random' ? 'bin' : 'txt'}`, size }, body: toAsync(c.chunks(size, kind)) };
+      }
+    }
+    await pipeline(Readable.from(tarEntries(entries())), createWriteStream(tar));
+    return { tar, layer: { digest: '', size: statSync(tar).size, diffId: '', tarSize: statSync(tar).size } };
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   // `tsx test/bench/gen.ts [big|broken|mem]...`: generate only
   const which = process.argv.slice(2);

@@ -10,7 +10,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, bigImage, brokenImage, memImage, type Input } from './gen';
+import { BENCH_DIR, appRootfs, bigImage, brokenImage, memImage, type Input } from './gen';
 import { Bench, type Measured, type Timed } from './lib/browser';
 import { best, have, sh, type NativeRun } from './lib/native';
 
@@ -44,7 +44,7 @@ function nativeRow(section: string, what: string, r: NativeRun, note?: string): 
 }
 
 // ------------------------------------------------------------------------------------------ native anchors
-function natives(big: Input, broken: Input): Record<string, NativeRun> {
+function natives(big: Input, broken: Input, rootfs: Input): Record<string, NativeRun> {
   const n: Record<string, NativeRun> = {};
   const q = (p: string) => `'${p}'`;
   n.list = nativeRow('big', `tar -tvf image (${fmtMB(big.tarSize)})`, best(REPEAT, () => sh(`tar -tvf ${q(big.tar)} >/dev/null`)));
@@ -64,6 +64,24 @@ function natives(big: Input, broken: Input): Record<string, NativeRun> {
     n.umoci = nativeRow('big', 'umoci unpack --rootless (verify + extract)', sh(`umoci unpack --rootless --image ${q(big.layout!)}:latest ${q(join(b, 'bundle'))}`));
     rmSync(b, { recursive: true, force: true });
   } else notes.push('umoci not installed: no umoci anchor.');
+
+  // The seed's build: unpack the base with umoci, lay the app rootfs over it, umoci repack adds one layer.
+  if (have('umoci')) {
+    n.build = nativeRow(
+      'build',
+      'seed flow: umoci unpack base + untar app rootfs + umoci repack',
+      best(1, () => {
+        const tmp = mkdtempSync(join(tmpdir(), 'lw-build-'));
+        cpSync(big.layout!, join(tmp, 'layout'), { recursive: true });
+        const L = q(join(tmp, 'layout'));
+        const B = q(join(tmp, 'bundle'));
+        const r = sh(`umoci unpack --rootless --image ${L}:latest ${B} && tar -xf ${q(rootfs.tar)} -C ${B}/rootfs && umoci repack --image ${L}:latest ${B}`);
+        rmSync(tmp, { recursive: true, force: true });
+        return r;
+      }),
+    );
+  }
+  n.gzipRootfs = nativeRow('build', `gzip -n -6 of the app rootfs tar (${fmtMB(rootfs.tarSize)})`, best(1, () => sh(`gzip -n -c ${q(rootfs.tar)} | sha256sum`)));
 
   const last = broken.layerBlob!;
   n.blist = nativeRow('broken', 'tar -tvzf last layer (the seed\'s detection pass)', best(REPEAT, () => sh(`tar -tvzf ${q(last)} >/dev/null`)));
@@ -224,12 +242,13 @@ async function main(): Promise<void> {
 
   const big = await bigImage();
   const broken = await brokenImage();
+  const rootfs = await appRootfs();
   if (!SKIP.has('mem')) for (const s of MEM_SIZES) await memImage(s);
 
   const dist = join(BENCH_DIR, 'dist');
   execSync(`npx vite build --config test/bench/vite.bench.config.ts`, { cwd: ROOT, stdio: 'inherit' });
 
-  const nat = SKIP.has('native') ? {} : natives(big, broken);
+  const nat: Record<string, NativeRun> = SKIP.has('native') ? {} : natives(big, broken, rootfs);
 
   if (!SKIP.has('app')) {
     const bench = await Bench.start(dist);
@@ -238,6 +257,11 @@ async function main(): Promise<void> {
       const a = await appOn(bench, big, false);
       appRow('big', `open (index ${fmtMB(big.tarSize)} OCI tar)`, a.open, nat.list, 'tar -tvf');
       appRow('big', `verify (${fmtMB(big.layer.size)} gzip layer → ${fmtMB(big.layer.tarSize)})`, a.verify, nat.verify1, 'one-read native verify', big.layer.size);
+      if (a.open?.value.sessionId) {
+        await bench.setRootfs(rootfs.tar);
+        const bsid = a.open.value.sessionId;
+        appRow('build', `build: base "big" + ${fmtMB(rootfs.tarSize)} app rootfs tar → new image`, await bench.measure(() => bench.build(bsid)), nat.build, 'umoci seed flow');
+      }
       const b = await appOn(bench, broken, true);
       appRow('broken', 'open', b.open, undefined, '');
       appRow('broken', `verify (${fmtMB(broken.tarSize)} image)`, b.verify, nat.bverify, 'one-read native verify of last layer', broken.tarSize);
@@ -307,6 +331,7 @@ async function main(): Promise<void> {
     '',
     `- **big**: OCI layout tar ${fmtMB(big.tarSize)}, one gzip layer ${fmtMB(big.layer.size)} (uncompressed ${fmtMB(big.layer.tarSize)}; half incompressible, half text).`,
     `- **broken**: the seed's defect at scale, OCI layout tar ${fmtMB(broken.tarSize)}: a traditional base layer and a ${fmtMB(broken.layer.size)} merged-usr last layer with \`bin -> usr/bin\`, \`lib\`, \`lib64\`, \`sbin\` symlinks followed by whiteouts under them.`,
+    `- **build**: base = the big image, app rootfs = a ${fmtMB(rootfs.tarSize)} plain tar (half incompressible); the app builds one new gzip layer on top.`,
     ...MEM_SIZES.map((s) => `- **mem-${s}m**: OCI layout tar with one ${s} MiB gzip layer (80% incompressible, gzip -1).`),
     '',
     '## Time',

@@ -160,6 +160,12 @@ export class Bench {
       [name, args, keep] as const,
     );
   }
+  async setRootfs(path: string): Promise<void> {
+    await this.page.setInputFiles('#rootfs', path);
+  }
+  build(baseSid: string): Promise<Timed> {
+    return this.page.evaluate((sid) => (window as unknown as { bench: { build(s: string): Promise<Timed> } }).bench.build(sid), baseSid);
+  }
   exportRead(sessionId: string, format: 'oci' | 'docker'): Promise<Timed> {
     return this.page.evaluate(
       ([sid, f]) => (window as unknown as { bench: { exportRead(s: string, f: string): Promise<Timed> } }).bench.exportRead(sid, f),

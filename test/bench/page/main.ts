@@ -54,6 +54,12 @@ const bench = {
     a.splice(at, 0, kept.get(keptName));
     return run(name, a, keep);
   },
+  /** build (issue 4): the open session `baseSid` as base, the file on #rootfs as the app rootfs. */
+  async build(baseSid: string): Promise<Timed> {
+    const f = (document.getElementById('rootfs') as HTMLInputElement).files?.[0];
+    if (!f) throw new Error('no file set on #rootfs');
+    return run('build', [{ baseSessionId: baseSid, rootfs: [f], settings: { tags: ['bench'], sourceDateEpoch: 1_700_000_000 } }]);
+  },
   /**
    * exportArchive, then the whole composed Blob read through once (what a download or a save-to-disk does with
    * it): the time a user waits for the fixed file, minus the disk write.
