@@ -13,6 +13,7 @@ import { summarize } from '../../src/ui/summary';
 import { diagnose } from '../../src/engine/ops/diagnose';
 import { defaultRepairs, fix, planFix } from '../../src/engine/ops/fix';
 import { writeOciArchive } from '../../src/engine/oci/write';
+import { build } from '../../src/engine/ops/build';
 import { readTar, scanTar, type TarEntry } from '../../src/engine/tar';
 import { decompressBlob, detectCompression } from '../../src/engine/compress';
 import { buildCorpus, type Case } from './lib/cases';
@@ -26,6 +27,9 @@ const CODES = new Set([
 const CASE_TIMEOUT_MS = 10_000;
 
 interface Stats {
+  /** A valid image to build on (the OCI seed), and how many builds succeeded. */
+  base?: Awaited<ReturnType<typeof openImage>>;
+  built: number;
   /** Cases where diagnose offered default repairs and fix ran. */
   fixed: number;
   /** ...of which the fixed archive verified clean. */
@@ -83,6 +87,20 @@ async function runCase(c: Case, stats: Stats, signal: AbortSignal): Promise<{ ou
       // the seeking reader and the streaming reader must see the same entries at the same offsets
       if (streamed && scanned && streamed.join('\n') !== scanned.map(sig).join('\n'))
         throw new Bad(`scanTar and readTar disagree (${scanned.length} vs ${streamed.length} entries)`);
+    }
+    // the same bytes as an app rootfs for build (on the seed image as base, every 4th case): whatever it makes
+    // must open and verify clean
+    const env = { scratch: memoryScratch() };
+    const base = stats.base && stats.built % 4 === 0 ? stats.base : undefined;
+    const made = (await step('build', () => build({ base, rootfs: [blob], rootfsNames: ['fuzz.tar'], settings: { sourceDateEpoch: 1 } }, env, { signal }))) as
+      | Awaited<ReturnType<typeof build>>
+      | undefined;
+    if (made) {
+      stats.built++;
+      const again = (await step('open built', () => openImage(writeOciArchive(made.out), env, { signal }))) as Awaited<ReturnType<typeof openImage>> | undefined;
+      if (!again) throw new Bad('the built archive does not open');
+      const v = await verify(again, { signal });
+      if (!v.ok) throw new Bad(`the built archive does not verify: ${v.problems[0]?.message}`);
     }
     return { outcome, failed };
   }
@@ -152,7 +170,8 @@ describe('fuzz: mutated archives', () => {
     const byGroup = new Map<string, Map<string, number>>();
     const problems: string[] = [];
     let slowest = { name: '', ms: 0 };
-    const stats: Stats = { fixed: 0, fixedClean: 0 };
+    const stats: Stats = { fixed: 0, fixedClean: 0, built: 0 };
+    stats.base = await openImage(new Blob([cases[0].bytes as BlobPart]), { scratch: memoryScratch() });
     for (const c of cases) {
       const ac = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -190,7 +209,7 @@ describe('fuzz: mutated archives', () => {
     }
     const fmt = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ');
     const lines = [
-      `fuzz: ${cases.length} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s (fix ran on ${stats.fixed}, ${stats.fixedClean} of them verified clean after); slowest ${slowest.ms} ms ${slowest.name}`,
+      `fuzz: ${cases.length} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s (fix ran on ${stats.fixed}, ${stats.fixedClean} of them verified clean after; build made ${stats.built} images); slowest ${slowest.ms} ms ${slowest.name}`,
       `fuzz outcomes: ${fmt(counts)}`,
       ...[...byGroup].map(([g, m]) => `  ${g.padEnd(16)} ${fmt(m)}`),
     ];
