@@ -20,6 +20,11 @@ export interface DecompressOptions {
    * Defaults to DecompressionStream('gzip') where it exists. Tests replace it to imitate browsers.
    */
   nativeGunzip?: (() => TransformStream<Uint8Array, Uint8Array>) | null;
+  /**
+   * Where the stored bytes come from; default `blob.stream()`. Called once per read of the blob, so a second time
+   * when gzip restarts with our own decoder (layers/unpack.ts hashes the stored bytes this way).
+   */
+  open?: () => ReadableStream<Uint8Array>;
 }
 
 /**
@@ -131,11 +136,11 @@ class GzipBlobSource implements Source {
   private emitted = 0;
 
   constructor(
-    private readonly blob: Blob,
+    private readonly open: () => ReadableStream<Uint8Array>,
     makeNative: (() => TransformStream<Uint8Array, Uint8Array>) | null,
   ) {
-    if (makeNative) this.native = blob.stream().pipeThrough(makeNative()).getReader();
-    else this.fallback = new DecodePump(blob.stream(), 'gzip');
+    if (makeNative) this.native = open().pipeThrough(makeNative()).getReader();
+    else this.fallback = new DecodePump(open(), 'gzip');
   }
 
   async next(signal?: AbortSignal): Promise<Uint8Array[] | null> {
@@ -147,10 +152,12 @@ class GzipBlobSource implements Source {
       } catch (e) {
         this.native = null;
         throwIfAborted(signal);
+        // An LwError comes from the source (`open`), not from the inflater: reading again would not help.
+        if (e instanceof LwError) throw e;
         const msg = String((e as Error)?.message ?? e);
         if (NATIVE_TRUNCATED.test(msg))
           throw new LwError('truncated', `Truncated: the gzip stream ends early (${msg}).`);
-        this.fallback = new DecodePump(this.blob.stream(), 'gzip', this.emitted);
+        this.fallback = new DecodePump(this.open(), 'gzip', this.emitted);
         return this.fallback.next(signal);
       }
       if (r.done) return null;
@@ -229,10 +236,11 @@ export function decompressBlob(
   opts: DecompressOptions = {},
 ): ReadableStream<Uint8Array> {
   const native = opts.nativeGunzip === undefined ? defaultNative() : opts.nativeGunzip;
+  const open = opts.open ?? (() => blob.stream());
   return sourceStream(async () => {
     const k = kind ?? (await sniffBlob(blob));
-    if (k === 'gzip') return new GzipBlobSource(blob, native);
-    return new DecodePump(blob.stream(), k);
+    if (k === 'gzip') return new GzipBlobSource(open, native);
+    return new DecodePump(open(), k);
   }, opts.signal);
 }
 

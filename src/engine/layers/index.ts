@@ -2,3 +2,4 @@ export { encodeLayer, LAYER_GZIP_LEVEL, type EncodedLayer, type EncodeLayerOptio
 export * from './whiteout';
 export * from './paths';
 export { scanLayerTar, entryAt, type ScanEntry, type LayerFacts, type ScanOptions } from './scan';
+export { unpackLayer, UnpackCache, type UnpackOptions, type UnpackResult, type LayerDigests } from './unpack';

@@ -3,11 +3,11 @@
 
 import { readTar } from '../tar/reader';
 import type { TarEntryType } from '../tar/types';
-import { LwError, asLwError, throwIfAborted } from '../errors';
+import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
-import { Sha256 } from '../digest/index';
-import { decompressStream, sniffBlob, type Compression } from '../compress/index';
+import type { Compression } from '../compress/detect';
 import { cleanPath, type PathProblem } from './paths';
+import { unpackLayer, type UnpackCache } from './unpack';
 
 export interface ScanEntry {
   /** Position of the entry in the tar (0-based); fix uses it to name the entries it drops. */
@@ -88,122 +88,34 @@ export interface LayerRead {
 }
 
 /**
- * Reads a stored layer exactly once and learns everything diagnose needs from that one read: the stored
- * digest and size (hashed on the way into the decompressor), the diff_id (hashed on the way out) and every
- * entry's metadata. gzip goes through the native DecompressionStream when there is one; if it refuses the data
- * for a reason other than truncation (Chromium rejects multi-member gzip), the read is redone with our own decoder.
- * `onBytes` gets the stored bytes read, for progress.
+ * Reads a stored layer exactly once (layers/unpack.ts) and learns everything diagnose needs from that one read:
+ * the stored digest and size (hashed on the way into the decompressor), the diff_id (hashed on the way out) and
+ * every entry's metadata. `onBytes` gets the stored bytes read, for progress; `cache` lets a concurrent verify
+ * reuse this read's digests.
  */
-export async function readLayer(blob: Blob, opts: ScanOptions & { onBytes?: (n: number) => void } = {}): Promise<LayerRead> {
-  const compression = await sniffBlob(blob);
-  const useNative = compression === 'gzip' && typeof DecompressionStream !== 'undefined';
-  let r = await pass(blob, compression, useNative, opts);
-  if (useNative && r.error && r.error.code !== 'truncated' && r.error.code !== 'cancelled') {
-    opts.onBytes?.(-r.size);
-    r = await pass(blob, compression, false, opts);
-  }
-  return r;
-}
-
-async function pass(
+export async function readLayer(
   blob: Blob,
-  compression: Compression,
-  native: boolean,
-  opts: ScanOptions & { onBytes?: (n: number) => void },
+  opts: ScanOptions & { onBytes?: (n: number) => void; cache?: UnpackCache } = {},
 ): Promise<LayerRead> {
   const { signal } = opts;
-  const stored = new Sha256();
-  let size = 0;
-  const reader = blob.stream().getReader();
-  const readStored = async (): Promise<Uint8Array | undefined> => {
-    throwIfAborted(signal);
-    let r: ReadableStreamReadResult<Uint8Array>;
-    try {
-      r = await reader.read();
-    } catch (e) {
-      throw new LwError('truncated', `The layer could not be read (changed or removed on disk?): ${(e as Error).message}`);
-    }
-    if (r.done) return undefined;
-    stored.update(r.value);
-    size += r.value.length;
-    opts.onBytes?.(r.value.length);
-    return r.value;
-  };
-  // The decompressor's cancel must not reach `reader`: it is drained at the end so the digest covers every byte.
-  const src = new ReadableStream<Uint8Array>(
-    {
-      async pull(ctrl) {
-        const c = await readStored();
-        if (c) ctrl.enqueue(c);
-        else ctrl.close();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-
-  let error: LwError | undefined;
-  if (compression === 'bzip2' || compression === 'xz')
-    error = new LwError('unsupported-media-type', `The layer is ${compression}-compressed; engines and layerwright read only gzip, zstd and plain tar layers.`);
-  const out = error
-    ? undefined
-    : native
-      ? src.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>)
-      : decompressStream(src, compression, { signal });
-
-  // The tar reader may stop at the end-of-archive blocks; the rest of the uncompressed stream still belongs
-  // to the diff_id, so the reader gets a view whose cancel we ignore, and we drain the source afterwards.
-  const unpacked = new Sha256();
-  let tarSize = 0;
-  const outReader = out?.getReader();
-  const readOut = async (): Promise<Uint8Array | undefined> => {
-    const r = await outReader!.read();
-    if (r.done) return undefined;
-    unpacked.update(r.value);
-    tarSize += r.value.length;
-    return r.value;
-  };
-  let facts: LayerFacts = { entries: [], byPath: new Map(), duplicates: new Map(), contentBytes: 0 };
-  if (outReader) {
-    const view = new ReadableStream<Uint8Array>(
-      {
-        async pull(ctrl) {
-          const c = await readOut();
-          if (c) ctrl.enqueue(c);
-          else ctrl.close();
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    const partial = { entries: [] as ScanEntry[] };
-    try {
-      facts = await scanLayerTar(view, { signal, sink: partial });
-      while (await readOut());
-    } catch (e) {
-      error = nativeError(e);
-      if (error.code === 'cancelled') throw error;
-      facts = rebuild(partial.entries);
-      outReader.cancel().catch(() => {});
-    }
-  }
-  throwIfAborted(signal);
-  while (await readStored());
-  if (!error && size !== blob.size) error = new LwError('truncated', `Read ${size} of ${blob.size} bytes of the layer.`);
+  const partial = { entries: [] as ScanEntry[] };
+  const r = await unpackLayer(blob, {
+    signal,
+    onBytes: opts.onBytes,
+    cache: opts.cache,
+    consume: (tar) => scanLayerTar(tar, { signal, sink: partial }),
+  });
+  let error = r.error;
+  if (!error && r.size !== blob.size) error = new LwError('truncated', `Read ${r.size} of ${blob.size} bytes of the layer.`);
   return {
-    facts,
-    digest: 'sha256:' + stored.hex(),
-    size,
-    diffId: error ? undefined : 'sha256:' + unpacked.hex(),
-    tarSize,
-    compression,
+    facts: r.result ?? rebuild(partial.entries),
+    digest: r.digest,
+    size: r.size,
+    diffId: error ? undefined : r.diffId,
+    tarSize: r.tarSize,
+    compression: r.compression,
     error,
   };
-}
-
-function nativeError(e: unknown): LwError {
-  if (e instanceof LwError) return e;
-  const msg = String((e as Error)?.message ?? e);
-  if (/unexpected end of file|truncated/i.test(msg)) return new LwError('truncated', `The compressed layer ends early (${msg}).`);
-  return asLwError(e, 'corrupt');
 }
 
 /** Facts from the entries read before an error. */

@@ -1,14 +1,15 @@
 // verify: every blob the images reach is checked for size and digest, every layer's uncompressed content against
-// the config's diff_id. A layer is read once: the compressed bytes are hashed on their way into the decompressor.
+// the config's diff_id. A layer is read once (layers/unpack.ts): the compressed bytes are hashed on their way into
+// the decompressor.
 // All problems are collected (it never stops at the first); only cancellation ends it early.
 
-import { LwError, asLwError, throwIfAborted, type ErrorCode } from '../errors';
+import { asLwError, throwIfAborted, type ErrorCode } from '../errors';
 import type { OpOptions } from '../env';
 import type { ImageArchive } from '../oci/archive';
 import type { Descriptor } from '../oci/types';
 import { DIGEST_RE, layerCompression } from '../oci/types';
-import { Sha256, digestBlob } from '../digest';
-import { decompressStream, sniffBlob, type Compression } from '../compress';
+import { digestBlob } from '../digest';
+import { unpackLayer } from '../layers/unpack';
 
 export type VerifyProblemCode = Extract<
   ErrorCode,
@@ -189,25 +190,20 @@ async function checkBlob(
     return;
   }
 
-  // Layers: the stored digest and the diff_id in one read. The media type says what it should be; the magic
-  // bytes say what it is (a mislabelled layer still decompresses, as engines do, and diagnose reports the label).
+  // Layers: the stored digest and the diff_id in one read (layers/unpack.ts). The media type says what it should
+  // be; the magic bytes say what it is (a mislabelled layer still decompresses, as engines do, and diagnose reports
+  // the label).
   const declared = layerCompression(d.mediaType);
-  const kind = await sniffBlob(blob);
   if (declared === undefined)
     problems.push({ ...base, code: 'unsupported-media-type', message: `${name} has media type ${d.mediaType || '(none)'}, which is not a layer type layerwright reads.` });
-  if (kind === 'bzip2' || kind === 'xz') {
-    problems.push({ ...base, code: 'unsupported-media-type', message: `${name} is ${kind}-compressed; only gzip, zstd and plain tar layers can be checked.` });
-    const actual = await digestBlob(blob, { signal, onProgress: progressDelta(advance) });
-    if (digestOk && actual !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, actual, name));
+  const r = await unpackLayer(blob, { signal, onBytes: advance });
+  if (r.compression === 'bzip2' || r.compression === 'xz') {
+    problems.push({ ...base, code: 'unsupported-media-type', message: `${name} is ${r.compression}-compressed; only gzip, zstd and plain tar layers can be checked.` });
+    if (digestOk && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
     return;
   }
-  // A plain tar is its own uncompressed content: one hash serves as digest and diff_id.
-  const r: Unpacked =
-    kind === 'none'
-      ? await digestBlob(blob, { signal, onProgress: progressDelta(advance) }).then((digest) => ({ digest, diffId: digest, compressedSize: blob.size }))
-      : await hashAndUnpack(blob, kind, advance, signal);
-  if (r.compressedSize !== blob.size)
-    problems.push({ ...base, code: 'truncated', message: `${name}: read ${r.compressedSize} of ${blob.size} bytes.` });
+  if (r.size !== blob.size)
+    problems.push({ ...base, code: 'truncated', message: `${name}: read ${r.size} of ${blob.size} bytes.` });
   if (digestOk && !job.digestIsDiffId && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
   if (r.error) {
     problems.push({ ...base, code: problemCode(r.error.code), message: `${name}: ${r.error.message}` });
@@ -234,84 +230,4 @@ function progressDelta(advance: (n: number) => void): (done: number) => void {
     if (d > last) advance(d - last);
     last = d;
   };
-}
-
-interface Unpacked {
-  digest: string;
-  compressedSize: number;
-  diffId: string;
-  error?: LwError;
-}
-
-/**
- * Hashes the stored bytes as they are pulled into the decompressor, and the decompressed bytes as they come out.
- * gzip tries the native DecompressionStream first (several times faster than fflate); when it refuses the data
- * for a reason other than truncation (Chromium rejects multi-member gzip), the blob is read again through our
- * own decoder, which decides. A decoding error still leaves the stored digest complete: the rest is drained.
- */
-async function hashAndUnpack(blob: Blob, kind: Compression, advance: (n: number) => void, signal?: AbortSignal): Promise<Unpacked> {
-  const native = kind === 'gzip' && typeof DecompressionStream !== 'undefined';
-  if (native) {
-    const r = await pass(blob, kind, advance, signal, true);
-    if (!r.error || r.error.code === 'truncated' || r.error.code === 'cancelled') return r;
-    // Discount the first pass: progress counts each stored byte once.
-    advance(-r.compressedSize);
-  }
-  return pass(blob, kind, advance, signal, false);
-}
-
-async function pass(blob: Blob, kind: Compression, advance: (n: number) => void, signal: AbortSignal | undefined, native: boolean): Promise<Unpacked> {
-  const stored = new Sha256();
-  let compressedSize = 0;
-  const reader = blob.stream().getReader();
-  const readStored = async (): Promise<Uint8Array | undefined> => {
-    throwIfAborted(signal);
-    let r: ReadableStreamReadResult<Uint8Array>;
-    try {
-      r = await reader.read();
-    } catch (e) {
-      throw new LwError('truncated', `The blob could not be read (changed or removed on disk?): ${(e as Error).message}`);
-    }
-    if (r.done) return undefined;
-    stored.update(r.value);
-    compressedSize += r.value.length;
-    advance(r.value.length);
-    return r.value;
-  };
-  // The decompressor may stop pulling early (an error, trailing bytes): its cancel does not reach `reader`,
-  // which is drained below so the stored digest always covers every byte.
-  const src = new ReadableStream<Uint8Array>({
-    async pull(ctrl) {
-      const c = await readStored();
-      if (c) ctrl.enqueue(c);
-      else ctrl.close();
-    },
-  }, { highWaterMark: 0 });
-  const out = native
-    ? src.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>)
-    : decompressStream(src, kind, { signal });
-  const unpacked = new Sha256();
-  let error: LwError | undefined;
-  const outReader = out.getReader();
-  try {
-    for (;;) {
-      const r = await outReader.read();
-      if (r.done) break;
-      unpacked.update(r.value);
-    }
-  } catch (e) {
-    error = nativeError(e);
-    if (error.code === 'cancelled') throw error;
-    outReader.cancel().catch(() => {});
-  }
-  throwIfAborted(signal);
-  while (await readStored());
-  return { digest: 'sha256:' + stored.hex(), compressedSize, diffId: 'sha256:' + unpacked.hex(), error };
-}
-
-function nativeError(e: unknown): LwError {
-  if (e instanceof LwError) return e;
-  const msg = String((e as Error)?.message ?? e);
-  if (/unexpected end of file|truncated/i.test(msg)) return new LwError('truncated', `The compressed stream ends early (${msg}).`);
-  return asLwError(e, 'corrupt');
 }

@@ -1,0 +1,275 @@
+// The one "read a layer once" pipeline. verify (digest + diff_id) and diagnose (the same, plus every entry's
+// metadata, through layers/scan.ts readLayer) both come here, so a stored layer is sniffed, hashed, decompressed
+// and drained in exactly one place:
+//
+// - the stored bytes are hashed as they are pulled into the decompressor, and drained to the end afterwards
+//   (whatever the decoder or the consumer did), so the stored digest and size always cover every byte;
+// - the decompressed bytes are hashed on their way to the consumer (the diff_id); the consumer may stop early
+//   (the tar reader stops at the end-of-archive blocks): the rest still belongs to the diff_id and is drained;
+// - gzip goes through compress/decompress.ts decompressBlob: the native DecompressionStream first (several times
+//   faster than fflate); if it refuses the data for a reason other than truncation (Chromium rejects multi-member
+//   gzip), our own decoder restarts from the blob's first byte and decides. The restart re-reads the stored
+//   bytes, so their hash starts over and the progress of the abandoned read is taken back (onBytes(-n)).
+//
+// UnpackCache lets two ops share one read of a blob (the app's automatic diagnose and the user's Verify).
+
+import { LwError, asLwError, throwIfAborted } from '../errors';
+import { Sha256 } from '../digest/index';
+import { decompressBlob, type DecompressOptions } from '../compress/decompress';
+import { sniffBlob, type Compression } from '../compress/detect';
+
+export interface UnpackOptions<T> {
+  signal?: AbortSignal;
+  /** Stored bytes read, as increments; negative when a restart takes back an abandoned read. */
+  onBytes?: (n: number) => void;
+  /**
+   * Reads the uncompressed tar. It may stop early; an error it throws ends up in `error` (the digests are still
+   * complete). Not called for compressions layerwright cannot decode (bzip2, xz).
+   */
+  consume?: (tar: ReadableStream<Uint8Array>) => Promise<T>;
+  /** Shares passes between ops: see UnpackCache. */
+  cache?: UnpackCache;
+  /** Tests imitate browsers' native gzip with it (compress/decompress.ts). */
+  nativeGunzip?: DecompressOptions['nativeGunzip'];
+}
+
+export interface UnpackResult<T = unknown> {
+  /** What the magic bytes say (not what the media type claims). */
+  compression: Compression;
+  /** sha256 and length of the stored bytes: always complete, even after a decode error. */
+  digest: string;
+  size: number;
+  /** sha256 of the uncompressed tar, when it decoded to its end without an error. */
+  diffId?: string;
+  /** Uncompressed bytes read (all of them unless there was an error). */
+  tarSize: number;
+  /** Why the layer could not be decoded to its end: truncated, corrupt, unsupported-media-type. */
+  error?: LwError;
+  /** What `consume` returned (undefined when it threw, or was not called). */
+  result?: T;
+}
+
+/** The shareable part of a pass that read the whole blob and decoded it to its end. */
+export type LayerDigests = Omit<UnpackResult<never>, 'error' | 'result'> & { diffId: string };
+
+/** Reads a stored layer once: stored digest and size, diff_id, and (optionally) a consumer of the tar stream. */
+export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions<T> = {}): Promise<UnpackResult<T>> {
+  const { cache, consume } = opts;
+  // Only digests are shared: a consumer needs the bytes themselves.
+  if (cache && !consume) {
+    const shared = cache.lookup(blob);
+    if (shared) {
+      const d = await untilAborted(shared, opts.signal);
+      if (d) {
+        opts.onBytes?.(d.size);
+        return { ...d };
+      }
+      // The other pass failed or was cancelled (or never started): read it here.
+    }
+  }
+  const pass = readOnce(blob, opts);
+  cache?.track(blob, pass);
+  return pass;
+}
+
+async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackResult<T>> {
+  const { signal, onBytes, consume } = opts;
+  const compression = await sniffBlob(blob);
+  let tap: StoredTap | undefined;
+  const open = (): ReadableStream<Uint8Array> => {
+    if (tap) {
+      // A restart (native gzip gave up): progress counts each stored byte once, the hash starts over.
+      onBytes?.(-tap.size);
+      tap.drop();
+    }
+    tap = new StoredTap(blob, signal, onBytes);
+    return tap.stream;
+  };
+
+  // A plain tar is its own uncompressed content: one hash serves as digest and diff_id.
+  const unpacked = compression === 'none' ? undefined : new Sha256();
+  let tarSize = 0;
+  let result: T | undefined;
+  let error: LwError | undefined;
+  if (compression === 'bzip2' || compression === 'xz')
+    error = new LwError('unsupported-media-type', `The layer is ${compression}-compressed; engines and layerwright read only gzip, zstd and plain tar layers.`);
+  else {
+    const out = decompressBlob(blob, compression, { signal, nativeGunzip: opts.nativeGunzip, open }).getReader();
+    const readOut = async (): Promise<Uint8Array | undefined> => {
+      const r = await out.read();
+      if (r.done) return undefined;
+      unpacked?.update(r.value);
+      tarSize += r.value.length;
+      return r.value;
+    };
+    try {
+      if (consume) {
+        // The consumer gets a view whose cancel we ignore: what it leaves unread is drained below.
+        const view = new ReadableStream<Uint8Array>(
+          {
+            async pull(ctrl) {
+              const c = await readOut();
+              if (c) ctrl.enqueue(c);
+              else ctrl.close();
+            },
+          },
+          { highWaterMark: 0 },
+        );
+        result = await consume(view);
+      }
+      while (await readOut());
+    } catch (e) {
+      error = asLwError(e, 'corrupt');
+      if (error.code === 'cancelled') throw error;
+      result = undefined;
+      out.cancel().catch(() => {});
+    }
+  }
+  throwIfAborted(signal);
+  const stored = tap ?? (open(), tap!);
+  while (await stored.read());
+  const digest = 'sha256:' + stored.hash.hex();
+  return {
+    compression,
+    digest,
+    size: stored.size,
+    diffId: error ? undefined : unpacked ? 'sha256:' + unpacked.hex() : digest,
+    tarSize: unpacked ? tarSize : stored.size,
+    error,
+    result,
+  };
+}
+
+/**
+ * One read of the stored bytes, hashed and counted as they pass. The decompressor may stop pulling early (an
+ * error, trailing bytes): its cancel does not reach `reader`, which readOnce drains so the digest covers every byte.
+ */
+class StoredTap {
+  readonly hash = new Sha256();
+  size = 0;
+  readonly stream: ReadableStream<Uint8Array>;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private live = true;
+
+  constructor(
+    blob: Blob,
+    private readonly signal: AbortSignal | undefined,
+    private readonly onBytes: ((n: number) => void) | undefined,
+  ) {
+    this.reader = blob.stream().getReader();
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        pull: async (ctrl) => {
+          const c = await this.read();
+          if (c) ctrl.enqueue(c);
+          else ctrl.close();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  async read(): Promise<Uint8Array | undefined> {
+    throwIfAborted(this.signal);
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await this.reader.read();
+    } catch (e) {
+      throw new LwError('truncated', `The layer could not be read (changed or removed on disk?): ${(e as Error).message}`);
+    }
+    if (r.done || !this.live) return undefined;
+    this.hash.update(r.value);
+    this.size += r.value.length;
+    this.onBytes?.(r.value.length);
+    return r.value;
+  }
+
+  /** Abandons this read (a restart): nothing more is counted. */
+  drop(): void {
+    this.live = false;
+    this.reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Shares layer passes between ops on the same archive, keyed by the layer Blob (blobs are immutable and an
+ * archive hands out the same Blob object for a layer every time). The app's worker keeps one per open session:
+ * diagnose runs as soon as an image opens, and a Verify clicked meanwhile would otherwise read and hash every
+ * layer a second time, competing for the same CPU.
+ *
+ * - Only the digests of a pass that read the whole blob and decoded it without an error are shared; a
+ *   failed, short or cancelled pass is forgotten, and whoever waited on it reads the blob itself.
+ * - A pass with a consumer (diagnose's tar scan) always reads: it needs the bytes. Its digests are shared with
+ *   passes without one (verify), which wait for it while it runs instead of reading the blob at the same time.
+ * - reserve() announces the blobs an op is about to read in order, so that a concurrent verify waits for those
+ *   too rather than racing ahead and reading them itself; the op withdraws what it did not start when it ends.
+ */
+export class UnpackCache {
+  private readonly entries = new WeakMap<Blob, Entry>();
+
+  /** The digests of `blob` if a pass has them, is computing them or is announced; undefined when none is. */
+  lookup(blob: Blob): Promise<LayerDigests | undefined> | undefined {
+    return this.entries.get(blob)?.digests;
+  }
+
+  /** Announces passes the caller will make. Call the returned function when done (finally): it withdraws the rest. */
+  reserve(blobs: Iterable<Blob>): () => void {
+    const mine: [Blob, Entry][] = [];
+    for (const blob of blobs) {
+      if (this.entries.has(blob)) continue;
+      let settle!: (v: Promise<LayerDigests | undefined> | undefined) => void;
+      const digests = new Promise<LayerDigests | undefined>((resolve) => (settle = resolve));
+      const e: Entry = { digests, settle };
+      this.entries.set(blob, e);
+      mine.push([blob, e]);
+    }
+    return () => {
+      for (const [blob, e] of mine) {
+        if (!e.settle) continue;
+        e.settle(undefined);
+        e.settle = undefined;
+        if (this.entries.get(blob) === e) this.entries.delete(blob);
+      }
+    };
+  }
+
+  /** Records a pass over `blob` (unpackLayer calls this). A pass already shared or running is kept. */
+  track(blob: Blob, pass: Promise<UnpackResult>): void {
+    const prev = this.entries.get(blob);
+    if (prev && !prev.settle) return;
+    const digests = pass.then(
+      (r) => (!r.error && r.diffId !== undefined && r.size === blob.size ? shareable(r as UnpackResult & { diffId: string }) : undefined),
+      () => undefined,
+    );
+    const e: Entry = { digests };
+    this.entries.set(blob, e);
+    if (prev?.settle) {
+      prev.settle(digests);
+      prev.settle = undefined;
+    }
+    void digests.then((d) => {
+      if (!d && this.entries.get(blob) === e) this.entries.delete(blob);
+    });
+  }
+}
+
+interface Entry {
+  digests: Promise<LayerDigests | undefined>;
+  /** Set while the entry is only announced (reserve) and no pass has started. */
+  settle?: (v: Promise<LayerDigests | undefined> | undefined) => void;
+}
+
+function shareable(r: UnpackResult & { diffId: string }): LayerDigests {
+  return { compression: r.compression, digest: r.digest, size: r.size, diffId: r.diffId, tarSize: r.tarSize };
+}
+
+/** Waits for `p`, but rejects with `cancelled` as soon as the signal fires. */
+function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new LwError('cancelled', 'The operation was cancelled.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
