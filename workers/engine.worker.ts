@@ -9,6 +9,7 @@ import { LwError, asLwError, type ErrorCode, type ErrorWhere } from '../src/engi
 import type { OpOptions, Scratch } from '../src/engine/env';
 import { openImage, type ImageArchive } from '../src/engine/oci/archive';
 import { verify as verifyOp, type VerifyResult } from '../src/engine/ops/verify';
+import { UnpackCache } from '../src/engine/layers/unpack';
 import { browserScratch } from '../src/platform/browser';
 import { summarize, type OpenSummary } from '../src/ui/summary';
 import { buildJob } from './build';
@@ -58,6 +59,11 @@ function verifySummary(r: VerifyResult): VerifySummary {
 interface Session {
   name: string;
   archive: ImageArchive;
+  /**
+   * Layer digests shared between this session's ops: the automatic diagnose and the user's Verify would otherwise
+   * both read and hash every layer, competing for the CPU when they overlap (layers/unpack.ts UnpackCache).
+   */
+  cache: UnpackCache;
 }
 
 /** What a job body gets: the opened sessions, the scratch, and OpOptions to hand to engine ops. */
@@ -65,7 +71,7 @@ export interface JobContext {
   env: { scratch: Scratch };
   opts: Required<Pick<OpOptions, 'signal'>> & OpOptions;
   session(id: string): Session;
-  addSession(s: Session): string;
+  addSession(s: Omit<Session, 'cache'>): string;
 }
 
 const sessions = new Map<string, Session>();
@@ -93,7 +99,7 @@ function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Prom
         },
         addSession(s) {
           const id = `s${++nextSession}`;
-          sessions.set(id, s);
+          sessions.set(id, { ...s, cache: new UnpackCache() });
           return id;
         },
       };
@@ -152,8 +158,8 @@ const api = {
 
   /** Checks every blob's size and digest and every layer's diff_id; all problems are collected. */
   verify: job(async (ctx, sessionId: string) => {
-    const { archive } = ctx.session(sessionId);
-    return verifySummary(await verifyOp(archive, ctx.opts));
+    const { archive, cache } = ctx.session(sessionId);
+    return verifySummary(await verifyOp(archive, { ...ctx.opts, cache }));
   }),
 
   /** Base image (an open session, or none) + app rootfs Files → a new image, opened as a new session (issue 4). */

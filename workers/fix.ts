@@ -10,12 +10,13 @@ import { writeDockerArchive, writeOciArchive, type LayoutOut } from '../src/engi
 import { diagnose, type Problem } from '../src/engine/ops/diagnose';
 import { fix, planFix, type Repair, type RepairId, type RewrittenBlob } from '../src/engine/ops/fix';
 import { rechain } from '../src/engine/mutate/rechain';
+import type { UnpackCache } from '../src/engine/layers/unpack';
 import { summarize, type OpenSummary } from '../src/ui/summary';
 
 interface Ctx {
   env: { scratch: Scratch };
   opts: OpOptions;
-  session(id: string): { name: string; archive: ImageArchive };
+  session(id: string): { name: string; archive: ImageArchive; cache?: UnpackCache };
   addSession(s: { name: string; archive: ImageArchive }): string;
 }
 
@@ -42,8 +43,9 @@ const diagnosed = new WeakMap<ImageArchive, Problem[]>();
 const layouts = new WeakMap<ImageArchive, LayoutOut>();
 
 export async function diagnoseJob(ctx: Ctx, sessionId: string): Promise<DiagnoseJobResult> {
-  const { archive } = ctx.session(sessionId);
-  const problems = await diagnose(archive, ctx.opts);
+  const { archive, cache } = ctx.session(sessionId);
+  // With the session's cache, a Verify clicked while this runs reuses the layer digests read here.
+  const problems = await diagnose(archive, { ...ctx.opts, cache });
   diagnosed.set(archive, problems);
   return {
     problems: problems.map(({ entries: _e, ...p }) => p),
@@ -52,10 +54,10 @@ export async function diagnoseJob(ctx: Ctx, sessionId: string): Promise<Diagnose
 }
 
 export async function fixJob(ctx: Ctx, sessionId: string, repairIds: RepairId[]): Promise<FixJobResult> {
-  const { archive, name } = ctx.session(sessionId);
+  const { archive, name, cache } = ctx.session(sessionId);
   let problems = diagnosed.get(archive);
   if (!problems) {
-    problems = await diagnose(archive, ctx.opts);
+    problems = await diagnose(archive, { ...ctx.opts, cache });
     diagnosed.set(archive, problems);
   }
   const repairs = planFix(archive, problems).filter((r) => repairIds.includes(r.id));

@@ -32,6 +32,7 @@ import type { Image, ImageArchive } from '../oci/archive';
 import { MediaType, isLayerMediaType, type Descriptor } from '../oci/types';
 import { digestBlob } from '../digest/index';
 import { readLayer, type LayerFacts, type LayerRead, type ScanEntry } from '../layers/scan';
+import type { UnpackCache } from '../layers/unpack';
 import { ancestorsOf, cleanPath, resolveLinkTarget } from '../layers/paths';
 import { isBareWhiteout, isOpaque, isReservedWhiteout, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
 import { rechain } from '../mutate/rechain';
@@ -95,6 +96,11 @@ export interface Problem {
 export interface DiagnoseOptions extends OpOptions {
   /** Skip reading layers: layout checks only (fast). */
   layoutOnly?: boolean;
+  /**
+   * Shares this run's layer reads with a verify of the same archive (layers/unpack.ts UnpackCache): the layers
+   * are announced up front, so a verify running meanwhile waits for their digests instead of reading them too.
+   */
+  cache?: UnpackCache;
 }
 
 export interface DiagnoseResult {
@@ -555,6 +561,29 @@ export async function diagnose(archive: ImageArchive, opts: DiagnoseOptions = {}
 }
 
 export async function diagnoseDetailed(archive: ImageArchive, opts: DiagnoseOptions = {}): Promise<DiagnoseResult> {
+  // Announced before the layout checks, so that a verify started at the same time does not get to the layers first.
+  const release = opts.cache && !opts.layoutOnly ? opts.cache.reserve(layerBlobs(archive)) : undefined;
+  try {
+    return await diagnoseAll(archive, opts);
+  } finally {
+    release?.();
+  }
+}
+
+/** The distinct layer blobs present, in the order diagnose reads them. */
+function layerBlobs(archive: ImageArchive): Blob[] {
+  const seen = new Set<string>();
+  const out: Blob[] = [];
+  for (const img of archive.images)
+    for (const l of img.layers)
+      if (l.blob && !seen.has(l.descriptor.digest)) {
+        seen.add(l.descriptor.digest);
+        out.push(l.blob);
+      }
+  return out;
+}
+
+async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promise<DiagnoseResult> {
   const t0 = Date.now();
   const problems: Problem[] = [];
   const seen = new Set<string>();
@@ -605,7 +634,7 @@ export async function diagnoseDetailed(archive: ImageArchive, opts: DiagnoseOpti
   if (!opts.layoutOnly) {
     for (const [digest, job] of layerJobs) {
       throwIfAborted(opts.signal);
-      const r = await readLayer(job.blob, { signal: opts.signal, onBytes });
+      const r = await readLayer(job.blob, { signal: opts.signal, onBytes, cache: opts.cache });
       reads.set(digest, r);
       layerSummaries.push({ digest, actualDigest: r.digest, size: r.size, diffId: r.diffId, entries: r.facts.entries.length, error: r.error?.message });
       const where = { image: job.image, layer: job.layer, blob: digest };

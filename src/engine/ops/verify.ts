@@ -9,7 +9,7 @@ import type { ImageArchive } from '../oci/archive';
 import type { Descriptor } from '../oci/types';
 import { DIGEST_RE, layerCompression } from '../oci/types';
 import { digestBlob } from '../digest';
-import { unpackLayer } from '../layers/unpack';
+import { unpackLayer, type UnpackCache } from '../layers/unpack';
 
 export type VerifyProblemCode = Extract<
   ErrorCode,
@@ -55,6 +55,14 @@ interface Job {
 
 const PROGRESS_STEP = 1024 * 1024;
 
+export interface VerifyOptions extends OpOptions {
+  /**
+   * Layer digests another op on the same archive computed, or is computing (layers/unpack.ts UnpackCache): such a
+   * layer is not read again; verify waits for it and counts its bytes as done when they arrive.
+   */
+  cache?: UnpackCache;
+}
+
 /** Lists the distinct blobs to check, in image order (indexes, manifest, config, layers). */
 function plan(archive: ImageArchive): Job[] {
   const jobs = new Map<string, Job>();
@@ -84,13 +92,13 @@ function plan(archive: ImageArchive): Job[] {
  * Checks the archive. Called as verify(archive, opts) or, like the other ops, verify(archive, env, opts)
  * (verify needs no scratch space, so env is ignored).
  */
-export function verify(archive: ImageArchive, opts?: OpOptions): Promise<VerifyResult>;
-export function verify(archive: ImageArchive, env: object | undefined, opts?: OpOptions): Promise<VerifyResult>;
-export function verify(archive: ImageArchive, a?: object, b?: OpOptions): Promise<VerifyResult> {
-  return run(archive, (b ?? a ?? {}) as OpOptions);
+export function verify(archive: ImageArchive, opts?: VerifyOptions): Promise<VerifyResult>;
+export function verify(archive: ImageArchive, env: object | undefined, opts?: VerifyOptions): Promise<VerifyResult>;
+export function verify(archive: ImageArchive, a?: object, b?: VerifyOptions): Promise<VerifyResult> {
+  return run(archive, (b ?? a ?? {}) as VerifyOptions);
 }
 
-async function run(archive: ImageArchive, opts: OpOptions): Promise<VerifyResult> {
+async function run(archive: ImageArchive, opts: VerifyOptions): Promise<VerifyResult> {
   const t0 = Date.now();
   const problems: VerifyProblem[] = [];
   const jobs = plan(archive);
@@ -133,7 +141,7 @@ async function run(archive: ImageArchive, opts: OpOptions): Promise<VerifyResult
     checked++;
     const before = done;
     try {
-      await checkBlob(job, job.blob, problems, base, name, (n) => advance(n, job.descriptor.digest), opts.signal);
+      await checkBlob(job, job.blob, problems, base, name, (n) => advance(n, job.descriptor.digest), opts);
     } catch (e) {
       const err = asLwError(e);
       if (err.code === 'cancelled') throw err;
@@ -174,7 +182,7 @@ async function checkBlob(
   base: Base,
   name: string,
   advance: (n: number) => void,
-  signal?: AbortSignal,
+  { signal, cache }: VerifyOptions,
 ): Promise<void> {
   const d = job.descriptor;
   if (!job.digestIsDiffId && blob.size !== d.size)
@@ -196,7 +204,7 @@ async function checkBlob(
   const declared = layerCompression(d.mediaType);
   if (declared === undefined)
     problems.push({ ...base, code: 'unsupported-media-type', message: `${name} has media type ${d.mediaType || '(none)'}, which is not a layer type layerwright reads.` });
-  const r = await unpackLayer(blob, { signal, onBytes: advance });
+  const r = await unpackLayer(blob, { signal, onBytes: advance, cache });
   if (r.compression === 'bzip2' || r.compression === 'xz') {
     problems.push({ ...base, code: 'unsupported-media-type', message: `${name} is ${r.compression}-compressed; only gzip, zstd and plain tar layers can be checked.` });
     if (digestOk && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
