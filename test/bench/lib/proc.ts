@@ -76,6 +76,11 @@ export interface MemPeak {
   browser: number;
   gpu: number;
   samples: number;
+  /** Peak of the RSS sum in the first and in the second half of the run: equal halves = no growth over time. */
+  firstHalf: number;
+  secondHalf: number;
+  /** Mean of the RSS sum over the run. */
+  mean: number;
   /** Peak RSS per process kind. */
   byKind: Record<string, number>;
 }
@@ -83,7 +88,11 @@ export interface MemPeak {
 /** Samples the tree under `root` every `ms` until stopped; tracks peaks. */
 export class Sampler {
   private timer?: ReturnType<typeof setInterval>;
-  private peak: MemPeak = { rss: 0, pss: 0, renderer: 0, browser: 0, gpu: 0, samples: 0, byKind: {} };
+  private peak: MemPeak = Sampler.empty();
+  private series: number[] = [];
+  private static empty(): MemPeak {
+    return { rss: 0, pss: 0, renderer: 0, browser: 0, gpu: 0, samples: 0, firstHalf: 0, secondHalf: 0, mean: 0, byKind: {} };
+  }
   private kinds = new Map<number, string>();
   constructor(private readonly root: number, private readonly ms = 200) {}
 
@@ -102,6 +111,7 @@ export class Sampler {
     }
     const p = this.peak;
     p.samples++;
+    this.series.push(rss);
     p.rss = Math.max(p.rss, rss);
     p.pss = Math.max(p.pss, pss);
     p.renderer = Math.max(p.renderer, byKind.renderer ?? 0);
@@ -111,13 +121,19 @@ export class Sampler {
     return { rss, pss };
   }
   start(): void {
-    this.peak = { rss: 0, pss: 0, renderer: 0, browser: 0, gpu: 0, samples: 0, byKind: {} };
+    this.peak = Sampler.empty();
+    this.series = [];
     this.sampleOnce();
     this.timer = setInterval(() => this.sampleOnce(), this.ms);
   }
   stop(): MemPeak {
     clearInterval(this.timer);
     this.sampleOnce();
+    const s = this.series;
+    const half = Math.floor(s.length / 2);
+    this.peak.firstHalf = Math.max(0, ...s.slice(0, half));
+    this.peak.secondHalf = Math.max(0, ...s.slice(half));
+    this.peak.mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
     return this.peak;
   }
 }
