@@ -54,22 +54,27 @@ export type LayerDigests = Omit<UnpackResult<never>, 'error' | 'result'> & { dif
 
 /** Reads a stored layer once: stored digest and size, diff_id, and (optionally) a consumer of the tar stream. */
 export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions<T> = {}): Promise<UnpackResult<T>> {
-  const { cache, consume } = opts;
+  const { cache, consume, onBytes } = opts;
+  if (!cache) return readOnce(blob, opts);
   // Only digests are shared: a consumer needs the bytes themselves.
-  if (cache && !consume) {
-    const shared = cache.lookup(blob);
+  if (!consume) {
+    const shared = cache.join(blob, onBytes);
     if (shared) {
-      const d = await untilAborted(shared, opts.signal);
+      let d: LayerDigests | undefined;
+      try {
+        d = await untilAborted(shared.digests, opts.signal);
+      } finally {
+        shared.leave();
+      }
       if (d) {
-        opts.onBytes?.(d.size);
+        onBytes?.(d.size - shared.forwarded());
         return { ...d };
       }
-      // The other pass failed or was cancelled (or never started): read it here.
+      // The other pass failed or was cancelled (or never started): read it here, taking its progress back.
+      onBytes?.(-shared.forwarded());
     }
   }
-  const pass = readOnce(blob, opts);
-  cache?.track(blob, pass);
-  return pass;
+  return cache.run(blob, onBytes, (counted) => readOnce(blob, { ...opts, onBytes: counted }));
 }
 
 async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackResult<T>> {
@@ -200,17 +205,13 @@ class StoredTap {
  * - Only the digests of a pass that read the whole blob and decoded it without an error are shared; a
  *   failed, short or cancelled pass is forgotten, and whoever waited on it reads the blob itself.
  * - A pass with a consumer (diagnose's tar scan) always reads: it needs the bytes. Its digests are shared with
- *   passes without one (verify), which wait for it while it runs instead of reading the blob at the same time.
+ *   passes without one (verify), which wait for it while it runs instead of reading the blob at the same time,
+ *   and see its progress as their own (so a Verify's bar moves while it waits on a long layer).
  * - reserve() announces the blobs an op is about to read in order, so that a concurrent verify waits for those
  *   too rather than racing ahead and reading them itself; the op withdraws what it did not start when it ends.
  */
 export class UnpackCache {
   private readonly entries = new WeakMap<Blob, Entry>();
-
-  /** The digests of `blob` if a pass has them, is computing them or is announced; undefined when none is. */
-  lookup(blob: Blob): Promise<LayerDigests | undefined> | undefined {
-    return this.entries.get(blob)?.digests;
-  }
 
   /** Announces passes the caller will make. Call the returned function when done (finally): it withdraws the rest. */
   reserve(blobs: Iterable<Blob>): () => void {
@@ -219,7 +220,7 @@ export class UnpackCache {
       if (this.entries.has(blob)) continue;
       let settle!: (v: Promise<LayerDigests | undefined> | undefined) => void;
       const digests = new Promise<LayerDigests | undefined>((resolve) => (settle = resolve));
-      const e: Entry = { digests, settle };
+      const e: Entry = { digests, settle, read: 0, listeners: new Set() };
       this.entries.set(blob, e);
       mine.push([blob, e]);
     }
@@ -233,23 +234,53 @@ export class UnpackCache {
     };
   }
 
-  /** Records a pass over `blob` (unpackLayer calls this). A pass already shared or running is kept. */
-  track(blob: Blob, pass: Promise<UnpackResult>): void {
+  /**
+   * Waits on the pass over `blob` that is shared, running or announced, if any: its stored bytes read so far and
+   * from now on go to `onBytes` (forwarded() says how many, net) until leave().
+   */
+  join(
+    blob: Blob,
+    onBytes?: (n: number) => void,
+  ): { digests: Promise<LayerDigests | undefined>; forwarded(): number; leave(): void } | undefined {
+    const e = this.entries.get(blob);
+    if (!e) return undefined;
+    let forwarded = 0;
+    const listener = (n: number) => {
+      forwarded += n;
+      onBytes?.(n);
+    };
+    if (e.read) listener(e.read);
+    const listeners = e.listeners; // the same set once an announced pass starts
+    listeners.add(listener);
+    return { digests: e.digests, forwarded: () => forwarded, leave: () => void listeners.delete(listener) };
+  }
+
+  /**
+   * Runs a pass over `blob` and shares it, unless a pass over it is already shared or running (then it just runs).
+   * `pass` gets the progress callback to use: `onBytes`, and whoever waits on it.
+   */
+  run<R extends UnpackResult>(blob: Blob, onBytes: ((n: number) => void) | undefined, pass: (onBytes: (n: number) => void) => Promise<R>): Promise<R> {
     const prev = this.entries.get(blob);
-    if (prev && !prev.settle) return;
-    const digests = pass.then(
+    if (prev && !prev.settle) return pass((n) => onBytes?.(n));
+    const e: Entry = { digests: undefined!, read: 0, listeners: prev?.listeners ?? new Set() };
+    const result = pass((n) => {
+      e.read += n;
+      onBytes?.(n);
+      for (const l of e.listeners) l(n);
+    });
+    e.digests = result.then(
       (r) => (!r.error && r.diffId !== undefined && r.size === blob.size ? shareable(r as UnpackResult & { diffId: string }) : undefined),
       () => undefined,
     );
-    const e: Entry = { digests };
     this.entries.set(blob, e);
     if (prev?.settle) {
-      prev.settle(digests);
+      prev.settle(e.digests);
       prev.settle = undefined;
     }
-    void digests.then((d) => {
+    void e.digests.then((d) => {
       if (!d && this.entries.get(blob) === e) this.entries.delete(blob);
     });
+    return result;
   }
 }
 
@@ -257,6 +288,9 @@ interface Entry {
   digests: Promise<LayerDigests | undefined>;
   /** Set while the entry is only announced (reserve) and no pass has started. */
   settle?: (v: Promise<LayerDigests | undefined> | undefined) => void;
+  /** Stored bytes the pass has read so far (net of restarts), and who else wants to hear of them. */
+  read: number;
+  listeners: Set<(n: number) => void>;
 }
 
 function shareable(r: UnpackResult & { diffId: string }): LayerDigests {

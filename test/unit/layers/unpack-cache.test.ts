@@ -20,8 +20,8 @@ async function layers(): Promise<BuiltLayer[]> {
   return [l0, l1, l2, l3];
 }
 
-/** Opens the image and replaces each layer blob by a view that counts its stream() calls. */
-async function open(ls: BuiltLayer[], onStream?: (digest: string) => void): Promise<{ archive: ImageArchive; streams: Map<string, number> }> {
+/** Opens the image and replaces each layer blob by a view that counts its stream() calls (and streams in pieces). */
+async function open(ls: BuiltLayer[], onStream?: (digest: string) => void, pause = 0): Promise<{ archive: ImageArchive; streams: Map<string, number> }> {
   const { archive } = await openBuilt({ layers: ls });
   const streams = new Map<string, number>();
   for (const img of archive.images)
@@ -31,13 +31,25 @@ async function open(ls: BuiltLayer[], onStream?: (digest: string) => void): Prom
       streams.set(digest, 0);
       l.blob = new Proxy(b, {
         get(t, p) {
-          if (p === 'stream') return () => (streams.set(digest, streams.get(digest)! + 1), onStream?.(digest), t.stream());
+          if (p === 'stream') return () => (streams.set(digest, streams.get(digest)! + 1), onStream?.(digest), t.stream().pipeThrough(rechunk(pause)));
           const v = Reflect.get(t, p, t);
           return typeof v === 'function' ? v.bind(t) : v;
         },
       });
     }
   return { archive, streams };
+}
+
+/** Node hands out an in-memory Blob in one chunk; a file arrives in pieces. */
+function rechunk(pause: number, piece = 256 * 1024): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    async transform(c, ctrl) {
+      for (let o = 0; o < c.length; o += piece) {
+        if (pause) await new Promise((r) => setTimeout(r, pause));
+        ctrl.enqueue(c.subarray(o, o + piece));
+      }
+    },
+  });
 }
 
 const stable = (r: VerifyResult | DiagnoseResult) => ({ ...r, ms: 0 });
@@ -98,6 +110,21 @@ describe('UnpackCache between diagnose and verify', () => {
     const again = await verify(shared.archive, { cache });
     expect(stable(again)).toEqual(stable(v0));
     expect(ls.slice(0, 3).map((l) => shared.streams.get(l.descriptor.digest))).toEqual([2, 1, 1]);
+  });
+
+  it('a verify waiting on a long layer shows the progress of the pass it waits on', async () => {
+    const noise = Array.from({ length: 3 * 1024 * 1024 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('');
+    const ls = [await layer([file('noise', noise)], 'none')];
+    const shared = await open(ls, undefined, 5); // a slow disk: verify gets to the layer while diagnose reads it
+    const cache = new UnpackCache();
+    const seen: number[] = [];
+    const d = diagnoseDetailed(shared.archive, { cache });
+    const v = await verify(shared.archive, { cache, onProgress: (done) => seen.push(done) });
+    await d;
+    expect(shared.streams.get(ls[0].descriptor.digest)).toBe(1);
+    expect(v.ok).toBe(true);
+    expect(seen.some((n) => n > 0 && n < v.bytes)).toBe(true);
+    expect(seen.at(-1)).toBe(v.bytes);
   });
 
   it('a cancelled verify stops waiting at once', async () => {
