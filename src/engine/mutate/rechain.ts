@@ -24,6 +24,7 @@ import {
   type ImageManifest,
 } from '../oci/types';
 import { parseDoc, serializeDoc } from './json';
+import { readJson } from '../oci/json';
 import type { BlobReplacement, ImageEdit, RechainEdits } from './types';
 
 export interface RechainResult extends LayoutOut {
@@ -76,7 +77,7 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
   /** The input bytes of a JSON document; legacy docker-archives have no manifest blob, so fall back to the model. */
   async function docBytes(d: Descriptor): Promise<Uint8Array> {
     const b = archive.blob(d.digest);
-    if (b) return new Uint8Array(await b.arrayBuffer());
+    if (b) return (await readJson(b, d.digest)).bytes;
     const img = byManifest.get(d.digest);
     if (img) return serializeDoc(img.manifest);
     throw new LwError('missing-blob', `Blob ${d.digest} is referenced but missing from the archive.`, { blob: d.digest });
@@ -211,7 +212,7 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
     if (needRewrite) {
       if (!cfgBlob)
         throw new LwError('missing-blob', `The config ${cd.digest} is missing, so its diff_ids cannot be updated.`, { blob: cd.digest });
-      const cfgBytes = new Uint8Array(await cfgBlob.arrayBuffer());
+      const cfgBytes = (await readJson(cfgBlob, cd.digest)).bytes;
       let cfg = parseDoc<ImageConfig>(cfgBytes, cd.digest);
       let cfgDirty = false;
       if (diffIds.size > 0) {

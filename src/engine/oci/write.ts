@@ -5,7 +5,7 @@
 import { LwError } from '../errors';
 import { tarBlob } from '../tar/writer';
 import type { TarHeaderInput } from '../tar/types';
-import { asIndex, asManifest, parseJson } from './json';
+import { asIndex, asManifest, readJson } from './json';
 import type { ImageArchive } from './archive';
 import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, Platform } from './types';
 import {
@@ -126,7 +126,7 @@ interface FoundImage {
 async function jsonBlob(out: LayoutOut, digest: string): Promise<unknown> {
   const blob = out.blobs.get(digest);
   if (!blob) throw new LwError('missing-blob', `The output lacks ${digest}, which its index refers to.`, { blob: digest });
-  return parseJson(new Uint8Array(await blob.arrayBuffer()), digest);
+  return (await readJson(blob, digest)).value;
 }
 
 /** Image manifests reachable from the index, in order, with the ref.names (and containerd names) on the way. */

@@ -8,6 +8,7 @@
 //   5. config with the seed's semantics, history, tags, base annotations; one rechain   ops/config.ts, mutate/
 // The result is a LayoutOut: the caller writes it with writeOciArchive / writeDockerArchive.
 
+import { readJson } from '../oci/json';
 import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
 import type { Image, ImageArchive } from '../oci/archive';
@@ -282,7 +283,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
   );
   const manifest = out.index.manifests[0];
   // rechain appended diff_ids/history after our edit: report the config as written.
-  const manifestDoc = JSON.parse(await out.blobs.get(manifest.digest)!.text()) as ImageManifest;
-  const finalConfig = JSON.parse(await out.blobs.get(manifestDoc.config.digest)!.text()) as ImageConfig;
+  const manifestDoc = (await readJson(out.blobs.get(manifest.digest)!, manifest.digest)).value as ImageManifest;
+  const finalConfig = (await readJson(out.blobs.get(manifestDoc.config.digest)!, manifestDoc.config.digest)).value as ImageConfig;
   return { out: { blobs: out.blobs, index: out.index }, manifest, config: finalConfig, tags, ...result };
 }
