@@ -125,14 +125,22 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
       while (await readOut());
     } catch (e) {
       error = asLwError(e, 'corrupt');
-      if (error.code === 'cancelled') throw error;
+      if (error.code === 'cancelled') {
+        tap?.drop();
+        throw error;
+      }
       result = undefined;
       out.cancel().catch(() => {});
     }
   }
-  throwIfAborted(signal);
   const stored = tap ?? (open(), tap!);
-  while (await stored.read());
+  try {
+    throwIfAborted(signal);
+    while (await stored.read());
+  } catch (e) {
+    stored.drop(); // cancelled, or the file changed on disk: let go of it
+    throw e;
+  }
   const digest = 'sha256:' + stored.hash.hex();
   return {
     compression,
@@ -189,7 +197,7 @@ class StoredTap {
     return r.value;
   }
 
-  /** Abandons this read (a restart): nothing more is counted. */
+  /** Abandons this read (a restart, cancellation): nothing more is counted. */
   drop(): void {
     this.live = false;
     this.reader.cancel().catch(() => {});
