@@ -20,6 +20,7 @@
 // | digest-mismatch               | error         | a blob does not hash to the digest that names it              | fix-descriptors (when the content is otherwise consistent) |
 // | diffid-mismatch               | error         | a layer's uncompressed sha256 differs from config diff_ids    | fix-diff-ids (when the stored digest is right) |
 // | symlink-hides-lower-files     | warning       | a symlink over a lower directory whose files have no twin at the link target (`/bin/sh` gone) | carry-over-hidden-files (optional) |
+// | command-hidden                | error         | the config's Entrypoint[0] (or Cmd[0]), an absolute path, no longer resolves to a file because such a symlink hid it (`docker run` fails) | carry-over-hidden-files (then run by default) |
 // | history-layer-mismatch        | warning       | non-empty history entries do not pair with layers             | —                       |
 // | unknown-media-type            | error         | a layer/config media type engines do not know                 | —                       |
 // | config-missing-field          | error         | config without architecture, os or rootfs.diff_ids            | —                       |
@@ -54,6 +55,7 @@ export type ProblemCode =
   | 'digest-mismatch'
   | 'diffid-mismatch'
   | 'symlink-hides-lower-files'
+  | 'command-hidden'
   | 'history-layer-mismatch'
   | 'unknown-media-type'
   | 'config-missing-field'
@@ -69,7 +71,10 @@ export type RepairId =
   | 'gc'
   | 'carry-over-hidden-files';
 
-/** Repairs that change what the container sees beyond removing defects: planned, but only run when chosen. */
+/**
+ * Repairs that change what the container sees beyond removing defects: planned, but only run when chosen —
+ * except carry-over-hidden-files when a command-hidden problem asks for it (planFix then makes it a default).
+ */
 export const OPTIONAL_REPAIRS: RepairId[] = ['carry-over-hidden-files'];
 
 export interface Problem {
@@ -173,6 +178,45 @@ class MergedTree {
     const n = this.get(path);
     if (n) walk(n, path);
     return out;
+  }
+
+  /**
+   * Where `path` (cleaned, relative) leads in the merged view, as exec follows it: component by component, through
+   * symlinks (absolute targets from the root, relative ones from the link's directory), at most 40 of them (Linux's
+   * MAXSYMLINKS). The non-directory it reaches and every path looked up on the way, or undefined.
+   */
+  resolve(path: string): { path: string; node: Node; visited: string[] } | undefined {
+    const visited: string[] = [];
+    let todo = path.split('/');
+    let cur: string[] = [];
+    let n: Node = this.root;
+    let links = 0;
+    while (todo.length) {
+      const part = todo.shift()!;
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        cur.pop();
+        n = this.get(cur.join('/')) ?? this.root;
+        continue;
+      }
+      if (n.type !== 'dir') return undefined;
+      const c = n.children?.get(part);
+      visited.push([...cur, part].join('/'));
+      if (!c) return undefined;
+      if (c.type === 'symlink') {
+        if (++links > 40) return undefined;
+        const link = c.link ?? '';
+        todo = [...link.split('/'), ...todo];
+        if (link.startsWith('/')) {
+          cur = [];
+          n = this.root;
+        }
+        continue;
+      }
+      cur.push(part);
+      n = c;
+    }
+    return n.type === 'dir' ? undefined : { path: cur.join('/'), node: n, visited };
   }
 
   remove(path: string): void {
@@ -469,6 +513,60 @@ function crossLayerProblems(facts: LayerFacts, lower: MergedTree, where: { image
   return out;
 }
 
+/** What `docker run` executes: Entrypoint[0], or Cmd[0] when there is no Entrypoint; only absolute paths. */
+function imageCommand(config: unknown): { written: string; path: string; field: 'Entrypoint' | 'Cmd' } | undefined {
+  const c = (config as { config?: { Entrypoint?: unknown; Cmd?: unknown } } | undefined)?.config;
+  if (!c || typeof c !== 'object') return undefined;
+  const first = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v[0] : undefined);
+  const ep = first(c.Entrypoint);
+  const field = ep !== undefined ? 'Entrypoint' : 'Cmd';
+  const written = ep !== undefined ? ep : first(c.Cmd);
+  if (typeof written !== 'string' || !written.startsWith('/')) return undefined;
+  const path = cleanPath(written).path;
+  return path ? { written, path, field } : undefined;
+}
+
+/** Well-known dynamic loaders (glibc, musl): hidden alongside a command, worth one sentence. */
+const LOADER = /^(usr\/)?lib(64|32|x32)?\/ld-(linux|musl)[^/]*\.so(\.\d+)*$/;
+
+/**
+ * command-hidden: the command resolved to a file before this layer, no longer does after it, and the reason is a
+ * symlink of this layer over a lower directory whose files have no twin (a symlink-hides-lower-files path on the
+ * way): carrying those files over brings the command back.
+ */
+function commandHidden(
+  command: { written: string; path: string; field: 'Entrypoint' | 'Cmd' },
+  before: { visited: string[] },
+  cross: Problem[],
+  facts: LayerFacts,
+  where: { image: number; layer: number; blob: string },
+): Problem | undefined {
+  const hides = cross.filter((p) => p.code === 'symlink-hides-lower-files');
+  const hit = hides.find((p) => before.visited.some((v) => p.paths!.includes(v)));
+  if (!hit) return undefined;
+  const linkPath = before.visited.find((v) => {
+    const i = facts.byPath.get(v);
+    return i !== undefined && facts.entries[i].type === 'symlink';
+  });
+  if (linkPath === undefined) return undefined;
+  const link = facts.entries[facts.byPath.get(linkPath)!];
+  const what = command.field === 'Entrypoint' ? 'entrypoint' : 'command';
+  const loader = hides.flatMap((p) => p.paths!).find((p) => LOADER.test(p) && p !== command.path);
+  const w = command.written;
+  return {
+    code: 'command-hidden',
+    severity: 'error',
+    ...where,
+    paths: [w],
+    fix: 'carry-over-hidden-files',
+    message:
+      `The image's ${what} \`${w}\` is hidden by layer ${where.layer}'s \`${linkPath} -> ${link.linkpath}\`: \`docker run\` will fail with ` +
+      `\`exec: "${w}": stat ${w}: no such file or directory\`.` +
+      (loader ? ` The dynamic loader \`/${loader}\` is hidden the same way, so dynamically linked programs cannot start either.` : '') +
+      ` Fix: carry the hidden files over (as usrmerge does).`,
+  };
+}
+
 /** Layout rules on one image (no layer content needed). */
 async function imageLayoutProblems(archive: ImageArchive, img: Image, image: number, opts: OpOptions): Promise<Problem[]> {
   const out: Problem[] = [];
@@ -665,12 +763,24 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
     // Cross-layer rules, per image, on the merged view of the layers below.
     archive.images.forEach((img, image) => {
       const tree = new MergedTree();
+      // The image's own command, followed through the merged view after each layer (command-hidden).
+      const command = imageCommand(img.config);
+      let reached = command && tree.resolve(command.path);
+      let hidden: Problem | undefined;
       for (const l of img.layers) {
         const r = reads.get(l.descriptor.digest);
         if (!r) continue;
-        for (const p of crossLayerProblems(r.facts, tree, { image, layer: l.index, blob: l.descriptor.digest })) push(p);
+        const where = { image, layer: l.index, blob: l.descriptor.digest };
+        const cross = crossLayerProblems(r.facts, tree, where);
+        for (const p of cross) push(p);
         tree.apply(r.facts, l.index);
+        if (!command) continue;
+        const before = reached;
+        reached = tree.resolve(command.path);
+        if (reached) hidden = undefined;
+        else if (before) hidden = commandHidden(command, before, cross, r.facts, where);
       }
+      if (hidden) push(hidden);
     });
   }
 
