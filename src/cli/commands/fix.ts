@@ -19,7 +19,9 @@ export const command: CliCommand = {
     '--format docker adds manifest.json for `docker load` (Docker 20.10+).\n' +
     'By default every repair except the optional ones runs. --carry-over also runs carry-over-hidden-files:\n' +
     'lower files hidden by a symlink over their directory (the base\'s /bin/sh under the app\'s bin -> usr/bin)\n' +
-    'are copied into the symlink\'s target, as Debian\'s usrmerge does.\n' +
+    'are copied into the symlink\'s target, as Debian\'s usrmerge does. When the image\'s own command is among\n' +
+    'them (command-hidden: `docker run` would fail), carry-over-hidden-files runs by default; --only\n' +
+    'drop-redundant-whiteouts gives the plain fix.\n' +
     '--only runs exactly the given comma-separated ids (drop-redundant-whiteouts, drop-duplicates,\n' +
     'drop-bare-whiteouts, drop-unsafe-entries, carry-over-hidden-files, fix-descriptors, fix-diff-ids, gc).\n' +
     'Exit status: 0 written and no error left unrepaired, 1 written but errors without a safe repair remain, 2 failure.',

@@ -63,7 +63,20 @@ const DESCRIPTIONS: Record<RepairId, (n: number, where: string) => string> = {
     `Optional: copy ${n} lower-layer file${n > 1 ? 's' : ''} hidden by a symlink over their directory into the symlink's target (${w}), as Debian's usrmerge does — e.g. /bin/sh becomes /usr/bin/sh.`,
 };
 
-/** The repairs to run when the user picks nothing: all but the optional ones. */
+/** carry-over-hidden-files when the image's command is among the hidden files: no longer optional. */
+function carryOverForCommand(n: number, w: string, commands: string[]): string {
+  const c = commands.map((x) => `\`${x}\``).join(', ');
+  return (
+    `Chosen by default because the image's command ${c} is hidden: without this repair \`docker run\` fails with ` +
+    `"no such file or directory". Copies ${n} lower-layer file${n > 1 ? 's' : ''} hidden by a symlink over their directory into the ` +
+    `symlink's target (${w}), as Debian's usrmerge does — e.g. /bin/sh becomes /usr/bin/sh.`
+  );
+}
+
+/**
+ * The repairs to run when the user picks nothing: all but the optional ones. carry-over-hidden-files is optional
+ * unless a command-hidden problem needs it (planFix then leaves it unmarked).
+ */
 export function defaultRepairs(repairs: Repair[]): Repair[] {
   return repairs.filter((r) => !r.optional);
 }
@@ -120,11 +133,14 @@ export function planFix(archive: ImageArchive, problems: Problem[]): Repair[] {
       }
       case 'gc':
       case 'carry-over-hidden-files':
-        counted.set(p.fix, (counted.get(p.fix) ?? 0) + (p.paths?.length ?? 0));
+        // command-hidden names the command, not files to carry (they are in symlink-hides-lower-files).
+        if (p.code !== 'command-hidden') counted.set(p.fix, (counted.get(p.fix) ?? 0) + (p.paths?.length ?? 0));
         break;
     }
-    if (OPTIONAL_REPAIRS.includes(p.fix)) r.optional = true;
   }
+  // Optional repairs stay optional unless the image's command needs one to start.
+  for (const r of byId.values()) if (OPTIONAL_REPAIRS.includes(r.id) && !r.codes.includes('command-hidden')) r.optional = true;
+  const commands = [...new Set(problems.filter((p) => p.code === 'command-hidden' && p.fix).flatMap((p) => p.paths ?? []))];
   const order: RepairId[] = [
     'drop-redundant-whiteouts', 'drop-duplicates', 'drop-bare-whiteouts', 'drop-unsafe-entries', 'carry-over-hidden-files',
     'fix-descriptors', 'fix-diff-ids', 'gc',
@@ -133,7 +149,9 @@ export function planFix(archive: ImageArchive, problems: Problem[]): Repair[] {
     .filter((id) => byId.has(id))
     .map((id) => {
       const r = byId.get(id)!;
-      r.description = DESCRIPTIONS[id](counted.get(id) ?? r.problems, whereText(r.targets));
+      const n = counted.get(id) ?? r.problems;
+      r.description =
+        id === 'carry-over-hidden-files' && !r.optional ? carryOverForCommand(n, whereText(r.targets), commands) : DESCRIPTIONS[id](n, whereText(r.targets));
       return r;
     });
 }
