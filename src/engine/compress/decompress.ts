@@ -244,6 +244,39 @@ export function decompressBlob(
   }, opts.signal);
 }
 
+/**
+ * The blob, seen through a counter of the bytes its streams hand out, for progress in stored bytes: `onBytes` gets
+ * the furthest position read. decompressBlob only calls slice() (to sniff) and stream() (once, or twice when the
+ * native gzip decoder gives up and it restarts): counting per stream and reporting the furthest position keeps
+ * progress monotonic across such a restart, and counts no byte twice. A Blob, so it also goes where a layer's blob
+ * does (files' mergedView hands such views to build/basescan).
+ */
+export function countedBlob(blob: Blob, onBytes: (pos: number) => void): Blob {
+  let furthest = 0;
+  const view = {
+    size: blob.size,
+    type: blob.type,
+    slice: (start?: number, end?: number, type?: string) => blob.slice(start, end, type),
+    arrayBuffer: () => blob.arrayBuffer(),
+    stream(): ReadableStream<Uint8Array> {
+      let pos = 0;
+      return blob.stream().pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, ctrl) {
+            pos += chunk.length;
+            if (pos > furthest) {
+              furthest = pos;
+              onBytes(pos);
+            }
+            ctrl.enqueue(chunk);
+          },
+        }),
+      );
+    },
+  };
+  return view as unknown as Blob;
+}
+
 /** Decompresses a stream that cannot be re-read (so gzip always takes the fflate decoder). */
 export function decompressStream(
   src: ReadableStream<Uint8Array>,

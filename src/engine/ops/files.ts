@@ -8,7 +8,7 @@
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
-import { decompressBlob } from '../compress/decompress';
+import { countedBlob, decompressBlob } from '../compress/decompress';
 import { readTar } from '../tar/reader';
 import type { TarEntryType } from '../tar/types';
 import { ancestorsOf, cleanPath, type PathProblem } from '../layers/paths';
@@ -78,37 +78,6 @@ function present(layer: Layer): Blob {
   return layer.blob;
 }
 
-/**
- * The blob, seen through a counter of the bytes its streams hand out. decompressBlob only calls slice() (to sniff)
- * and stream() (once, or twice when the native gzip decoder gives up and it restarts): counting per stream and
- * reporting the furthest position keeps progress monotonic across such a restart.
- */
-function counted(blob: Blob, onBytes: (pos: number) => void): Blob {
-  let furthest = 0;
-  const view = {
-    size: blob.size,
-    type: blob.type,
-    slice: (start?: number, end?: number, type?: string) => blob.slice(start, end, type),
-    arrayBuffer: () => blob.arrayBuffer(),
-    stream(): ReadableStream<Uint8Array> {
-      let pos = 0;
-      return blob.stream().pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, ctrl) {
-            pos += chunk.length;
-            if (pos > furthest) {
-              furthest = pos;
-              onBytes(pos);
-            }
-            ctrl.enqueue(chunk);
-          },
-        }),
-      );
-    },
-  };
-  return view as unknown as Blob;
-}
-
 function entryMeta(e: { type: TarEntryType; size: number; mode: number; uid: number; gid: number; mtime: number }) {
   return { type: e.type, size: e.type === 'file' ? e.size : 0, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime };
 }
@@ -120,7 +89,7 @@ export async function listLayer(archive: ImageArchive, imageIndex: number, layer
   const layer = imageLayer(archive, imageIndex, layerIndex);
   const total = layer.blob.size;
   const label = `listing layer ${layerIndex}`;
-  const src = counted(layer.blob, (n) => onProgress?.(n, total, label));
+  const src = countedBlob(layer.blob, (n) => onProgress?.(n, total, label));
   const out: FileEntry[] = [];
   try {
     for await (const item of readTar(decompressBlob(src, undefined, { signal }), { signal })) {
@@ -180,7 +149,7 @@ export async function mergedView(archive: ImageArchive, imageIndex: number, upto
     const base = layers.slice(0, i).reduce((s, x) => s + x.blob!.size, 0);
     return {
       ...l,
-      blob: counted(l.blob!, (n) => onProgress?.(base + n, total, `reading layer ${i + 1} of ${layers.length}`)),
+      blob: countedBlob(l.blob!, (n) => onProgress?.(base + n, total, `reading layer ${i + 1} of ${layers.length}`)),
     };
   });
   const view = await scanBase(wrapped, { signal });
@@ -297,7 +266,7 @@ async function copyEntry(
 ): Promise<Copied | undefined> {
   const { signal, onProgress } = opts;
   const total = layer.blob.size;
-  const src = counted(layer.blob, (n) => onProgress?.(n, total, 'reading layer'));
+  const src = countedBlob(layer.blob, (n) => onProgress?.(n, total, 'reading layer'));
   const files: [string, number][] = [];
   let found: Copied | undefined;
   let ordinal = 0;

@@ -12,7 +12,7 @@ import type { ImageArchive } from '../oci/archive';
 import { MediaType, layerCompression, type Descriptor } from '../oci/types';
 import { readTar } from '../tar/reader';
 import type { TarEntry } from '../tar/types';
-import { decompressBlob } from '../compress/index';
+import { countedBlob, decompressBlob } from '../compress/index';
 import { encodeLayer } from '../layers/encode';
 import { rechain, type RechainResult } from '../mutate/rechain';
 import type { BlobReplacement } from '../mutate/types';
@@ -193,26 +193,6 @@ export function rewrittenMediaType(mt: string): string {
   return MediaType.OciLayerGzip;
 }
 
-/** Counts the stored bytes read from a blob, for progress (decompressBlob may restart: the count is clamped). */
-function countingBlob(b: Blob, onBytes: (n: number) => void): Blob {
-  return new Proxy(b, {
-    get(t, p) {
-      if (p === 'stream')
-        return () =>
-          t.stream().pipeThrough(
-            new TransformStream<Uint8Array, Uint8Array>({
-              transform(c, ctl) {
-                onBytes(c.length);
-                ctl.enqueue(c);
-              },
-            }),
-          );
-      const v = Reflect.get(t, p, t);
-      return typeof v === 'function' ? v.bind(t) : v;
-    },
-  });
-}
-
 /** The global PAX ('g') header blocks at the start of an entry's raw bytes: state later entries rely on. */
 function globalPrefix(raw: Uint8Array): Uint8Array | undefined {
   let off = 0;
@@ -244,7 +224,10 @@ export async function rewriteLayer(
   opts: OpOptions & { onBytes?: (n: number) => void; append?: FsNode[] } = {},
 ): Promise<{ layer: BlobReplacement & { diffId: string }; dropped: number }> {
   let dropped = 0;
-  const src = opts.onBytes ? countingBlob(blob, opts.onBytes) : blob;
+  // Increments of the furthest stored position read (decompressBlob may restart: no byte counts twice).
+  let pos = 0;
+  const onBytes = opts.onBytes;
+  const src = onBytes ? countedBlob(blob, (p) => (onBytes(p - pos), (pos = p))) : blob;
   const layer = await encodeLayer(
     async (w) => {
       let ordinal = 0;
