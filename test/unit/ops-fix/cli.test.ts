@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
-import { layoutFiles } from '../layers/fixtures';
-import { seedLayers } from './seedlike';
+import { layer, layoutFiles } from '../layers/fixtures';
+import { APP, BASE, seedLayers } from './seedlike';
 
 function io() {
   const out: string[] = [];
@@ -43,5 +43,29 @@ describe('cli diagnose / fix', () => {
     const d = io();
     expect(await main(['fix', input], d.io)).toBe(2);
     expect(d.err.join('')).toContain('error[invalid-argument]');
+  });
+
+  it('fix without flags also carries hidden files over when the image\'s command is hidden; --only keeps the plain fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-fix-cli-'));
+    const built = await layoutFiles({ layers: [await layer(BASE), await layer(APP.filter((e) => e.path !== 'usr/bin/sh'))] });
+    const input = join(dir, 'broken.tar');
+    writeFileSync(input, new Uint8Array(await built.blob.arrayBuffer()));
+
+    const a = io();
+    expect(await main(['diagnose', input], a.io)).toBe(1);
+    expect(a.out.join('')).toContain('ERROR [command-hidden] layer 1: The image\'s command `/bin/sh` is hidden by layer 1\'s `bin -> usr/bin`');
+
+    const b = io();
+    expect(await main(['fix', input, '-o', join(dir, 'default.tar')], b.io)).toBe(0);
+    expect(b.out.join('')).toContain('repair carry-over-hidden-files: Chosen by default because the image\'s command `/bin/sh` is hidden');
+    const c = io();
+    expect(await main(['diagnose', join(dir, 'default.tar')], c.io)).toBe(0);
+
+    // The plain fix: written, but the command stays hidden (exit 1, listed as not repaired).
+    const d = io();
+    expect(await main(['fix', input, '-o', join(dir, 'plain.tar'), '--only', 'drop-redundant-whiteouts'], d.io)).toBe(1);
+    expect(d.out.join('')).toContain('not chosen carry-over-hidden-files');
+    expect(d.out.join('')).toContain('NOT REPAIRED [command-hidden] layer 1');
+    expect(existsSync(join(dir, 'plain.tar'))).toBe(true);
   });
 });
