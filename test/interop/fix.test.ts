@@ -1,8 +1,10 @@
 // Proof of the FIX with real engines (issue 3): the seed's broken image (made with umoci exactly as the seed does,
 // see fixtures.ts), fixed by layerwright's CLI, loads in Docker 20.10, imports in containerd with no whiteout
 // devices, loads in podman, passes skopeo copy and umoci unpack; what Docker exports equals the rootfs the OCI layer
-// rules predict, and no file the OCI rules keep is lost. The seed's own fix script gives the same layer content.
-// With the optional usrmerge carry-over (--carry-over) the base's /bin/sh survives, so `docker run` runs the app.
+// rules predict, and no file the OCI rules keep is lost. The seed's own fix script gives the same layer content as the
+// plain fix (`--only drop-redundant-whiteouts`). The image's command (/bin/sh) is hidden by the app's bin -> usr/bin
+// (command-hidden), so the DEFAULT fix also carries the hidden files over (usrmerge): the base's /bin/sh survives and
+// `docker run` runs the app.
 import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +57,7 @@ function fixSuite(variant: 'small' | 'big') {
     let dir: string;
     let fixedOci: string;
     let fixedDocker: string;
+    // The default fix (no flags): drop-redundant-whiteouts + carry-over-hidden-files (the command is hidden).
     let carryOci: string;
     let carryDocker: string;
     let predictedBroken: Listing;
@@ -68,16 +71,18 @@ function fixSuite(variant: 'small' | 'big') {
       fixedDocker = join(dir, 'fixed-docker.tar');
       carryOci = join(dir, 'carry-oci.tar');
       carryDocker = join(dir, 'carry-docker.tar');
-      const timed = async (k: string, args: string[]) => {
+      const timed = async (k: string, args: string[], code = 0) => {
         const t = Date.now();
-        await cli(args);
+        const r = await cli(args, false);
+        expect(r.code, r.stdout + r.stderr).toBe(code);
         timings[k] = (Date.now() - t) / 1000;
       };
-      await timed('fix docker', ['fix', fx.brokenOciTar, '-o', fixedDocker, '--format', 'docker']);
-      await timed('fix carry docker', ['fix', fx.brokenOciTar, '-o', carryDocker, '--carry-over', '--format', 'docker']);
+      // The plain fix, picked explicitly: written, but exit 1 (command-hidden is left unrepaired).
+      await timed('fix plain docker', ['fix', fx.brokenOciTar, '-o', fixedDocker, '--only', 'drop-redundant-whiteouts', '--format', 'docker'], 1);
+      await timed('fix default docker', ['fix', fx.brokenOciTar, '-o', carryDocker, '--format', 'docker']);
       if (variant === 'small') {
-        await timed('fix oci', ['fix', fx.brokenOciTar, '-o', fixedOci]);
-        await timed('fix carry oci', ['fix', fx.brokenOciTar, '-o', carryOci, '--carry-over']);
+        await timed('fix plain oci', ['fix', fx.brokenOciTar, '-o', fixedOci, '--only', 'drop-redundant-whiteouts'], 1);
+        await timed('fix default oci', ['fix', fx.brokenOciTar, '-o', carryOci]);
       } else {
         // CI time: the docker-archive form is an OCI layout plus manifest.json, so every engine reads it as is.
         fixedOci = fixedDocker;
@@ -97,17 +102,25 @@ function fixSuite(variant: 'small' | 'big') {
       const dirs = [...new Set(wu.flatMap((p) => p.paths.map((x) => x.split('/.wh.')[0])))].sort();
       expect(dirs).toEqual([...fx.replacedDirs].sort());
       expect(wu[0].message).toMatch(/failed to mknod\("\/[^"]+", S_IFCHR, 0\)/);
-      expect(problems.filter((p) => p.severity === 'error').map((p) => p.code)).toEqual(wu.map(() => 'whiteout-under-non-directory'));
+      expect(problems.filter((p) => p.severity === 'error').map((p) => p.code).sort()).toEqual(
+        ['command-hidden', ...wu.map(() => 'whiteout-under-non-directory')].sort(),
+      );
       expect(problems.some((p) => p.code === 'symlink-hides-lower-files' && p.paths.includes('bin/sh'))).toBe(true);
+      // Why `docker run` would still fail after the plain fix, in plain words.
+      const hidden = problems.find((p) => p.code === 'command-hidden')!;
+      expect(hidden).toMatchObject({ severity: 'error', layer: 1, paths: ['/bin/sh'] });
+      expect(hidden.message).toContain("The image's command `/bin/sh` is hidden by layer 1's `bin -> usr/bin`");
+      expect(hidden.message).toContain('exec: "/bin/sh": stat /bin/sh: no such file or directory');
     });
 
-    it('the fixed image diagnoses clean (no errors) and the input is untouched', async () => {
-      const r = await cli(['diagnose', fixedOci, '--json'], false);
-      expect(r.code, r.stdout).toBe(0);
-      const left = JSON.parse(r.stdout) as { code: string }[];
-      expect(left.filter((p) => p.code !== 'symlink-hides-lower-files')).toEqual([]);
+    it('the default fix diagnoses clean; the plain fix leaves only the hidden command (and the hidden files)', async () => {
       const rc = await cli(['diagnose', carryOci, '--json'], false);
+      expect(rc.code, rc.stdout).toBe(0);
       expect(JSON.parse(rc.stdout)).toEqual([]);
+      const r = await cli(['diagnose', fixedOci, '--json'], false);
+      expect(r.code, r.stdout).toBe(1);
+      const left = JSON.parse(r.stdout) as { code: string }[];
+      expect(left.filter((p) => p.code !== 'symlink-hides-lower-files').map((p) => p.code)).toEqual(['command-hidden']);
     });
 
     it('loads in Docker 20.10; the exported rootfs equals the OCI prediction; no file the OCI rules keep is lost', async () => {
@@ -119,12 +132,16 @@ function fixSuite(variant: 'small' | 'big') {
       // The whiteouts were redundant by the OCI rules: the fix changes nothing a correct engine shows.
       expect(diffListings(predictedBroken, predictedFixed)).toEqual([]);
       for (const p of fx.lostInBroken) expect(exported.some((x) => x.path === p), p).toBe(true);
-      // As the OCI rules say, the base's /bin is hidden by bin -> usr/bin: the app has no shell, so it cannot run.
+      // As the OCI rules say, the base's /bin is hidden by bin -> usr/bin: the app has no shell, so it cannot run
+      // (what command-hidden said).
       const r = await e.docker(['run', '--rm', '--network', 'none', load.images[0], '/usr/bin/hello'], { check: false });
       expect(r.code).not.toBe(0);
+      const own = await e.docker(['run', '--rm', '--network', 'none', load.images[0]], { check: false });
+      expect(own.code).not.toBe(0);
+      expect(own.stderr).toContain('exec: "/bin/sh": stat /bin/sh: no such file or directory');
     });
 
-    it('with --carry-over, docker run works: the base\'s /bin/sh now lives in /usr/bin', async () => {
+    it('the default fix (no flags): docker run works, the base\'s /bin/sh now lives in /usr/bin', async () => {
       const e = ctx.engines();
       const load = await dockerLoad(e, carryDocker);
       expect(load.ok, load.result.stderr).toBe(true);
@@ -132,6 +149,10 @@ function fixSuite(variant: 'small' | 'big') {
       const hello = await e.docker(['run', '--rm', '--network', 'none', img, '/usr/bin/hello'], { check: false });
       expect(hello.stderr).toBe('');
       expect(hello.stdout).toBe('hello from app\n');
+      // The image's own command (Cmd ["/bin/sh"]) starts: the app runs through it.
+      const own = await e.docker(['run', '--rm', '-i', '--network', 'none', img], { check: false, input: 'hello\n' });
+      expect(own.stderr).toBe('');
+      expect(own.stdout).toBe('hello from app\n');
       const sh = await e.docker(['run', '--rm', '--network', 'none', img, '/bin/sh', '-c', 'ls /bin/busybox /lib/x86_64-linux-gnu/libfake.so.1 /usr/lib/x86_64-linux-gnu/libusr.so.1 /var/log/syslog'], { check: false });
       expect(sh.stdout).toBe('/bin/busybox\n/lib/x86_64-linux-gnu/libfake.so.1\n/usr/lib/x86_64-linux-gnu/libusr.so.1\n/var/log/syslog\n');
       const predictedCarry = await predictedRootfs(carryOci);
@@ -165,8 +186,12 @@ function fixSuite(variant: 'small' | 'big') {
 
     it('is deterministic and matches the seed fix script\'s layer content', async () => {
       const again = join(dir, 'fixed-docker-2.tar');
-      await cli(['fix', fx.brokenOciTar, '-o', again, '--format', 'docker']);
+      await cli(['fix', fx.brokenOciTar, '-o', again, '--only', 'drop-redundant-whiteouts', '--format', 'docker'], false);
       expect(sha(again)).toBe(sha(fixedDocker));
+      // --carry-over (the flag from before carry-over became a default here) picks the same repairs as no flags.
+      const carried = join(dir, 'carry-docker-2.tar');
+      await cli(['fix', fx.brokenOciTar, '-o', carried, '--carry-over', '--format', 'docker']);
+      expect(sha(carried)).toBe(sha(carryDocker));
       // The seed's script on a copy of the broken layout directory.
       const seedDir = join(dir, 'seed-fixed');
       cpSync(fx.brokenLayout, seedDir, { recursive: true });
@@ -177,7 +202,7 @@ function fixSuite(variant: 'small' | 'big') {
       expect(await layerContent(topLayer(ours))).toEqual(await layerContent(topLayer(seedDir)));
     });
 
-    it.skipIf(variant !== 'small')('fixed once through the UI in headless Chromium (with carry-over), the download loads and runs in Docker', async () => {
+    it.skipIf(variant !== 'small')('fixed once through the UI in headless Chromium (default repairs), the download loads and runs in Docker', async () => {
       const e = ctx.engines();
       const app = await startApp();
       try {
@@ -190,8 +215,14 @@ function fixSuite(variant: 'small' | 'big') {
         await page.getByLabel('Open image', { exact: true }).setInputFiles(fx.brokenOciTar);
         const problems = page.getByRole('region', { name: 'Problems' });
         await problems.getByText('whiteout-under-non-directory').first().waitFor({ timeout: 60_000 });
-        expect(await problems.innerText()).toMatch(/failed to mknod\("\/[^"]+", S_IFCHR, 0\)/);
-        await problems.getByRole('checkbox', { name: /carry-over-hidden-files/ }).check();
+        const text = await problems.innerText();
+        expect(text).toMatch(/failed to mknod\("\/[^"]+", S_IFCHR, 0\)/);
+        // Why `docker run` would fail, and the carry-over pre-checked because of it.
+        expect(text).toContain('exec: "/bin/sh": stat /bin/sh: no such file or directory');
+        expect(await problems.getByRole('checkbox', { name: /drop-redundant-whiteouts/ }).isChecked()).toBe(true);
+        const carry = problems.getByRole('checkbox', { name: /carry-over-hidden-files/ });
+        expect(await carry.isChecked()).toBe(true);
+        expect(await problems.getByText(/Chosen by default because the image's command `\/bin\/sh` is hidden/).count()).toBe(1);
         await problems.getByRole('button', { name: 'Fix', exact: true }).click();
         await page.getByRole('region', { name: 'Problems' }).getByRole('table', { name: 'Rewritten blobs' }).waitFor({ timeout: 60_000 });
         const download = page.getByRole('region', { name: 'Download' });
@@ -204,7 +235,9 @@ function fixSuite(variant: 'small' | 'big') {
         expect(load.ok, load.result.stderr).toBe(true);
         const hello = await e.docker(['run', '--rm', '--network', 'none', load.images[0], '/usr/bin/hello'], { check: false });
         expect(hello.stdout).toBe('hello from app\n');
-        // The same bytes as the CLI's fix with the same repairs.
+        const own = await e.docker(['run', '--rm', '-i', '--network', 'none', load.images[0]], { check: false, input: 'hello\n' });
+        expect(own.stdout).toBe('hello from app\n');
+        // The same bytes as the CLI's default fix.
         expect(sha(saved)).toBe(sha(carryDocker));
       } finally {
         await app.close();
