@@ -6,12 +6,14 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startApp, type App } from './harness';
 import { layoutFiles } from '../unit/layers/fixtures';
-import { seedLayers } from '../unit/ops-fix/seedlike';
+import { layer } from '../unit/layers/fixtures';
+import { APP, BASE, seedLayers } from '../unit/ops-fix/seedlike';
 import { main } from '../../src/cli/main';
 
 const DIR = join(ROOT, '.tmp/e2e-fix');
 let app: App;
 let broken: string;
+let hidden: string;
 let appLayerDigest: string;
 
 function cliIO() {
@@ -26,6 +28,10 @@ beforeAll(async () => {
   const built = await layoutFiles({ layers: [base, appLayer] });
   broken = join(DIR, 'broken.tar');
   writeFileSync(broken, new Uint8Array(await built.blob.arrayBuffer()));
+  // The same defect, but the app does not ship usr/bin/sh: its bin -> usr/bin hides the config's Cmd /bin/sh.
+  const noSh = await layoutFiles({ layers: [await layer(BASE), await layer(APP.filter((e) => e.path !== 'usr/bin/sh'))] });
+  hidden = join(DIR, 'hidden.tar');
+  writeFileSync(hidden, new Uint8Array(await noSh.blob.arrayBuffer()));
   app = await startApp();
 });
 
@@ -50,7 +56,9 @@ describe('Problems, Fix, Download', () => {
     expect(text).toContain('failed to mknod("/bin/bash", S_IFCHR, 0)');
     expect(text).toContain('4 errors');
     expect(text).toMatch(/Layer 1/);
-    // The repairs are listed before anything runs; the optional carry-over is not chosen by default.
+    // The repairs are listed before anything runs; the optional carry-over is not chosen by default (the app ships
+    // usr/bin/sh, so the image's command /bin/sh still resolves).
+    expect(text).not.toContain('command-hidden');
     expect(await problems.getByRole('checkbox', { name: /drop-redundant-whiteouts/ }).isChecked()).toBe(true);
     expect(await problems.getByRole('checkbox', { name: /carry-over-hidden-files/ }).isChecked()).toBe(false);
 
@@ -80,6 +88,35 @@ describe('Problems, Fix, Download', () => {
     const d = cliIO();
     expect(await main(['diagnose', saved, '--json'], d.io), d.out.join('')).toBe(0);
     expect(JSON.parse(d.out.join('')).filter((p: { severity: string }) => p.severity === 'error')).toEqual([]);
+
+    expect(app.foreign).toEqual([]);
+    expect(app.problems).toEqual([]);
+  });
+
+  it('explains a hidden command, pre-checks the carry-over that brings it back, and the fixed image diagnoses clean', async () => {
+    const page = app.page;
+    await page.goto(app.url);
+    await page.getByLabel('Open image', { exact: true }).setInputFiles(hidden);
+    await page.getByRole('heading', { name: 'hidden.tar' }).waitFor();
+    const problems = page.getByRole('region', { name: 'Problems' });
+    await problems.getByText('command-hidden').first().waitFor({ timeout: 30_000 });
+    const text = await problems.innerText();
+    expect(text).toContain("The image's command `/bin/sh` is hidden by layer 1's `bin -> usr/bin`");
+    expect(text).toContain('exec: "/bin/sh": stat /bin/sh: no such file or directory');
+    expect(text).toContain('5 errors');
+    expect(await problems.getByRole('checkbox', { name: /drop-redundant-whiteouts/ }).isChecked()).toBe(true);
+    const carry = problems.getByRole('checkbox', { name: /carry-over-hidden-files/ });
+    expect(await carry.isChecked()).toBe(true);
+    expect(await problems.getByText(/Chosen by default because the image's command `\/bin\/sh` is hidden/).count()).toBe(1);
+    expect(text).not.toContain('carry-over-hidden-files (optional)');
+
+    await problems.getByRole('button', { name: 'Fix', exact: true }).click();
+    await page.getByRole('heading', { name: 'hidden-fixed.tar' }).waitFor({ timeout: 30_000 });
+    const fixed = page.getByRole('region', { name: 'Problems' });
+    const table = fixed.getByRole('table', { name: 'Rewritten blobs' });
+    await table.waitFor();
+    expect((await table.locator('tbody tr').allInnerTexts())[0]).toMatch(/7 entries dropped.*carried over/);
+    await fixed.getByText('No problems').waitFor({ timeout: 30_000 });
 
     expect(app.foreign).toEqual([]);
     expect(app.problems).toEqual([]);
