@@ -3,7 +3,7 @@
 // chunk, hashed (diff_id) on the way into node:zlib, hashed again (digest) on the way to disk.
 
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -262,6 +262,16 @@ export function brokenImage(gzMiB = 300): Promise<Input> {
     const tar = join(dir, 'image-oci.tar');
     await packLayout(layout, tar);
     return { tar, layout, layerBlob: join(layout, 'blobs/sha256', app1.digest.slice(7)), layer: app1 };
+  });
+}
+
+/** The big image's layout tar, gzip -1'd as a whole (the "OCI layout as tar.gz" input form). */
+export function bigTarGz(big: Input): Promise<Input> {
+  const spec = { v: 1, from: big.layer.digest };
+  return make('big-tar-gz', spec, async (dir) => {
+    const tar = join(dir, 'image-oci.tar.gz');
+    await pipeline(createReadStream(big.tar, { highWaterMark: 4 * MiB }), createGzip({ level: 1 }), createWriteStream(tar));
+    return { tar, layer: big.layer };
   });
 }
 
