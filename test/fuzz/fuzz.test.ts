@@ -166,6 +166,11 @@ describe('fuzz: mutated archives', () => {
     const t0 = Date.now();
     const cases = buildCorpus();
     expect(cases.length).toBeGreaterThanOrEqual(1000);
+    // the embedded zstd seeds are layer A exactly (else the zstd groups would fuzz the wrong thing)
+    const { LAYER_A_ZST } = await import('./lib/compressed-seeds');
+    const { layerA } = await import('./lib/seeds');
+    const unz = new Uint8Array(await new Response(decompressBlob(new Blob([LAYER_A_ZST as BlobPart]))).arrayBuffer());
+    expect(Buffer.from(unz).equals(Buffer.from(layerA().bytes))).toBe(true);
     const counts = new Map<string, number>();
     const byGroup = new Map<string, Map<string, number>>();
     const problems: string[] = [];

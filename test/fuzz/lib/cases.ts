@@ -5,6 +5,7 @@
 
 import { Rng } from './prng';
 import { BLOB_OPS, TAR_OPS, mutate } from './mutate';
+import { LAYER_A_BZ2, LAYER_A_XZ, LAYER_A_ZST, LAYER_A_ZST_2FRAMES } from './compressed-seeds';
 import { docker25Files, dockerFiles, gz, hex, layerA, layerB, ociFiles, packFiles, type Json, type OciHooks } from './seeds';
 
 export type Expect = 'pass' | 'fail' | 'any';
@@ -213,6 +214,31 @@ export function buildCorpus(seed = 0x1a7e5, scale = 2): Case[] {
       ),
     );
     add({ group: 'valid', op: 'nested-index', kind: 'image', bytes: packFiles(img.files).bytes, expect: 'pass' });
+  }
+
+  // --- zstd layers (fzstd), and xz/bzip2 ones the engine must refuse with a typed error
+  const ZST = 'application/vnd.oci.image.layer.v1.tar+zstd';
+  add({ group: 'seed', op: 'layer-a.tar.zst', kind: 'layer', bytes: LAYER_A_ZST, expect: 'pass' });
+  add({ group: 'valid', op: 'zstd-two-frames-raw', kind: 'layer', bytes: LAYER_A_ZST_2FRAMES, expect: 'pass' });
+  add({ group: 'valid', op: 'zstd-layer', kind: 'image', bytes: ociTar({ layerBlobs: [LAYER_A_ZST, gz(B.bytes)], mediaTypes: [ZST, 'application/vnd.oci.image.layer.v1.tar+gzip'] }), expect: 'pass' });
+  add({ group: 'valid', op: 'zstd-two-frames-layer', kind: 'image', bytes: ociTar({ layerBlobs: [LAYER_A_ZST_2FRAMES, gz(B.bytes)], mediaTypes: [ZST, 'application/vnd.oci.image.layer.v1.tar+gzip'] }), expect: 'pass' });
+  for (const [name, blob] of [['xz', LAYER_A_XZ], ['bzip2', LAYER_A_BZ2]] as const) {
+    add({ group: 'unsupported', op: `${name}-raw`, kind: 'layer', bytes: blob, expect: 'fail' });
+    add({ group: 'unsupported', op: `${name}-layer`, kind: 'image', bytes: ociTar({ layerBlobs: [blob, gz(B.bytes)] }), expect: 'fail' });
+  }
+  for (let i = 0; i < 60 * scale; i++) {
+    const m = mutate(rng, i % 3 === 2 ? LAYER_A_ZST_2FRAMES : LAYER_A_ZST, undefined, BLOB_OPS);
+    add({ group: 'layer-zst', op: m.op, kind: 'layer', bytes: m.bytes, expect: m.op === 'trunc' ? 'fail' : 'any' });
+  }
+  for (let i = 0; i < 30 * scale; i++) {
+    const m = mutate(rng, LAYER_A_ZST, undefined, BLOB_OPS);
+    add({
+      group: 'zst-rechained',
+      op: m.op,
+      kind: 'image',
+      bytes: ociTar({ layerBlobs: [m.bytes, gz(B.bytes)], mediaTypes: [ZST, 'application/vnd.oci.image.layer.v1.tar+gzip'], diffIds: [A.bytes, B.bytes].map((t) => 'sha256:' + hex(t)) }),
+      expect: m.op === 'trunc' ? 'fail' : 'any',
+    });
   }
 
   // --- byte mutations of whole archives (outer tar headers, embedded blobs, JSON bytes)
