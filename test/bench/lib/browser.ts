@@ -99,6 +99,19 @@ export class Bench {
       /* heap of the worker stays unknown */
     }
   }
+  /** Forces a full GC in the page and the worker (CDP HeapProfiler.collectGarbage): tells garbage from retention. */
+  async collectGarbage(): Promise<void> {
+    await this.cdp.send('HeapProfiler.collectGarbage').catch(() => {});
+    for (const sessionId of this.workerSessions) {
+      const id = this.nextId++;
+      const r = new Promise<unknown>((res) => {
+        this.pending.set(id, res);
+        setTimeout(() => res(undefined), 5000);
+      });
+      await this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }) }).catch(() => {});
+      await r;
+    }
+  }
   private async workerHeap(): Promise<number> {
     let total = 0;
     for (const sessionId of this.workerSessions) {

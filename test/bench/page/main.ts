@@ -54,6 +54,18 @@ const bench = {
     a.splice(at, 0, kept.get(keptName));
     return run(name, a, keep);
   },
+  /** Memory probe: one stage of the layer read path in a worker of its own (test/bench/page/probe.worker.ts). */
+  probe(mode: string): Promise<unknown> {
+    const f = (document.getElementById('file') as HTMLInputElement).files?.[0];
+    const w = new Worker(new URL('./probe.worker.ts', import.meta.url), { type: 'module' });
+    return new Promise((resolve) => {
+      w.onmessage = (e) => {
+        resolve(e.data);
+        w.terminate();
+      };
+      w.postMessage([f, mode]);
+    });
+  },
   /** build (issue 4): the open session `baseSid` as base, the file on #rootfs as the app rootfs. */
   async build(baseSid: string): Promise<Timed> {
     const f = (document.getElementById('rootfs') as HTMLInputElement).files?.[0];
