@@ -2,7 +2,8 @@
 // 4 GiB memory-bench image, if generated) through one stage of the engine's read path in a worker of its own
 // (test/bench/page/probe.worker.ts) and prints the renderer's RSS over the run. MODEs: blob.stream,
 // blob.stream+sha, slices+sha, native-gunzip, native-gunzip+sha, native-gunzip+sha+yield, native-gunzip+slow,
-// slices-gunzip+sha, stream-gunzip+sha2, decompressBlob, decompressBlob+sha, unpackLayer.
+// slices-gunzip+sha, stream-gunzip+sha2, decompressBlob, decompressBlob+sha, decompressBlob(slices)+sha,
+// decompressBlob(stream)+sha, unpackLayer.
 // Build the bench page first (npm run bench does; or npx vite build --config test/bench/vite.bench.config.ts).
 
 import { readFileSync } from 'node:fs';

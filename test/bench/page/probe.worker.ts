@@ -7,6 +7,22 @@ import { decompressBlob } from '../../../src/engine/compress';
 import { Sha256 } from '../../../src/engine/digest';
 import { unpackLayer } from '../../../src/engine/layers/unpack';
 
+/** The blob as a stream of 4 MiB Blob.slice() reads (large, short-lived ArrayBuffers instead of 64 KiB chunks). */
+function sliceStream(blob: Blob, piece = 4 << 20): ReadableStream<Uint8Array> {
+  let pos = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(ctrl) {
+        if (pos >= blob.size) return ctrl.close();
+        const b = new Uint8Array(await blob.slice(pos, pos + piece).arrayBuffer());
+        pos += b.length;
+        ctrl.enqueue(b);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 async function drain(s: ReadableStream<Uint8Array>, each?: (c: Uint8Array) => void): Promise<number> {
   const r = s.getReader();
   let n = 0;
@@ -91,6 +107,17 @@ onmessage = async (e: MessageEvent<[File, string]>) => {
     else if (mode === 'decompressBlob+sha') {
       const h = new Sha256();
       n = await drain(decompressBlob(blob, 'gzip'), (c) => h.update(c));
+    } else if (mode === 'decompressBlob(slices)+sha') {
+      // decompressBlob fed from 4 MiB slices (its `open` option), both sides hashed: the verify path with slices
+      const stored = new Sha256();
+      const h = new Sha256();
+      const open = () => sliceStream(blob).pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ transform(c, ctrl) { stored.update(c); ctrl.enqueue(c); } }));
+      n = await drain(decompressBlob(blob, 'gzip', { open }), (c) => h.update(c));
+    } else if (mode === 'decompressBlob(stream)+sha') {
+      const stored = new Sha256();
+      const h = new Sha256();
+      const open = () => blob.stream().pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ transform(c, ctrl) { stored.update(c); ctrl.enqueue(c); } }));
+      n = await drain(decompressBlob(blob, 'gzip', { open }), (c) => h.update(c));
     } else if (mode === 'unpackLayer') n = (await unpackLayer(blob)).tarSize;
     postMessage({ ok: true, n, ms: performance.now() - t0 });
   } catch (err) {
