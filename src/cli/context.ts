@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
 import { LwError } from '../engine/errors';
+import { formatBytes } from '../engine/units';
 import type { Progress } from '../engine/env';
 import { openImage } from '../engine/oci/archive';
 import { nodeScratch, openPath } from '../platform/node';
@@ -28,17 +29,7 @@ export function processIO(): CliIO {
   };
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}
+export { formatBytes };
 
 /** A one-line bar redrawn at most 10 times a second: label, bytes, percent, MB/s. */
 function progressBar(io: CliIO, label: string): Progress {

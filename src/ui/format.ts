@@ -1,17 +1,6 @@
 // Number and text formatting for the UI.
 
-export function formatBytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '—';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
-}
+export { formatBytes } from '../engine/units';
 
 /** Bytes per second as "12.3 MB/s" (decimal-free MiB math; matches formatBytes). */
 export function formatRate(bytesPerSecond: number | undefined): string {
