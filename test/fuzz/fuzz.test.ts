@@ -136,8 +136,11 @@ async function runCase(c: Case, stats: Stats, signal: AbortSignal): Promise<{ ou
   const again = (await step('reopen fixed', () => openImage(writeOciArchive(fixed.out), env, { signal }))) as typeof archive | undefined;
   if (!again) throw new Bad('the fixed archive does not open');
   const rv = (await step('verify fixed', () => verify(again, { signal }))) as Awaited<ReturnType<typeof verify>> | undefined;
-  // blobs fix gave a new address to (a re-addressed-only blob keeps its content and its old problems)
-  const after = new Set(fixed.rewritten.filter((b) => b.after.digest !== b.before.digest).map((b) => b.after.digest));
+  // blobs fix gave a new address to, digest or size (a blob fix left alone keeps its content and its old
+  // problems): a corrected size under a stale digest is no repair
+  const after = new Set(
+    fixed.rewritten.filter((b) => b.after.digest !== b.before.digest || b.after.size !== b.before.size).map((b) => b.after.digest),
+  );
   for (const p of rv?.problems ?? [])
     if (after.has(p.blob) && (p.code === 'digest-mismatch' || p.code === 'size-mismatch'))
       throw new Bad(`fix wrote ${p.blob} but its descriptor does not match it: ${p.message}`);

@@ -4,8 +4,10 @@
 // Output is compact, as umoci, containerd and Docker write it.
 
 import { LwError } from '../errors';
+import { checkJsonDepth } from '../oci/json';
 
 export function parseDoc<T = Record<string, unknown>>(bytes: Uint8Array, name: string): T {
+  checkJsonDepth(bytes, name);
   try {
     const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');

@@ -9,7 +9,7 @@ export {
   type OpenImageOptions,
   type SkippedManifest,
 } from './archive';
-export { readJson, parseJson, asDescriptor, asIndex, asManifest, asConfig, MAX_JSON_BYTES } from './json';
+export { readJson, parseJson, checkJsonDepth, jsonTooDeep, MAX_JSON_DEPTH, asDescriptor, asIndex, asManifest, asConfig, MAX_JSON_BYTES } from './json';
 export { parseDockerManifest, configDigestFromPath } from './docker';
 export {
   writeOciArchive,

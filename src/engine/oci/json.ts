@@ -6,6 +6,40 @@ import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types
 import { ANY_DIGEST_RE } from './types';
 
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+/**
+ * Deepest nesting of arrays/objects accepted. JSON.parse itself copes with far deeper documents, but everything
+ * recursive after it does not: JSON.stringify, structured clone (the worker's reply to the UI fails with
+ * "Unserializable return value"), the UI's tree views. Real OCI documents nest fewer than 10 levels.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * True when the JSON text nests arrays/objects deeper than `limit`. One pass over the bytes, no allocation:
+ * brackets inside strings (with their backslash escapes) do not count. Malformed JSON is left to JSON.parse.
+ */
+export function jsonTooDeep(bytes: Uint8Array, limit = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i];
+    if (c === 0x22 /* " */) {
+      for (i++; i < n; i++) {
+        const s = bytes[i];
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+  return false;
+}
+
+/** Throws LwError('corrupt') when the document nests deeper than MAX_JSON_DEPTH. */
+export function checkJsonDepth(bytes: Uint8Array, name: string): void {
+  if (jsonTooDeep(bytes, MAX_JSON_DEPTH))
+    throw new LwError('corrupt', `${name}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { blob: name });
+}
 
 /** Reads and parses a JSON blob of at most MAX_JSON_BYTES. `name` is a digest or archive path for messages. */
 export async function readJson(blob: Blob, name: string): Promise<{ value: unknown; bytes: Uint8Array }> {
@@ -21,6 +55,7 @@ export async function readJson(blob: Blob, name: string): Promise<{ value: unkno
 }
 
 export function parseJson(bytes: Uint8Array, name: string): unknown {
+  checkJsonDepth(bytes, name);
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {

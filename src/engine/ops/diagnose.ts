@@ -16,7 +16,7 @@
 // | hardlink-target-missing       | error         | a hardlink to a path not stored earlier in the same layer     | —                       |
 // | layer-unreadable              | error         | truncated or corrupt compressed data or tar                   | —                       |
 // | missing-blob                  | error         | a descriptor names a blob the archive lacks                   | —                       |
-// | size-mismatch                 | error         | a blob's size differs from its descriptor                     | fix-descriptors         |
+// | size-mismatch                 | error         | a blob's size differs from its descriptor                     | fix-descriptors (layers: when the digest is right or fixable too) |
 // | digest-mismatch               | error         | a blob does not hash to the digest that names it              | fix-descriptors (when the content is otherwise consistent) |
 // | diffid-mismatch               | error         | a layer's uncompressed sha256 differs from config diff_ids    | fix-diff-ids (when the stored digest is right) |
 // | symlink-hides-lower-files     | warning       | a symlink over a lower directory whose files have no twin at the link target (`/bin/sh` gone) | carry-over-hidden-files (optional) |
@@ -729,6 +729,10 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
 
   const reads = new Map<string, LayerRead>();
   const layerSummaries: DiagnoseResult['layers'] = [];
+  // Layers whose descriptor may be corrected from their content (fix-descriptors): the stored digest is right, or
+  // the content reads to its end and matches the config's diff_id (only the name is wrong). Filled by the layer
+  // pass; a size-mismatch of any other layer is not a descriptor problem (see below).
+  const readdressable = new Set<string>();
   if (!opts.layoutOnly) {
     for (const [digest, job] of layerJobs) {
       throwIfAborted(opts.signal);
@@ -742,6 +746,7 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
           message: `Layer ${job.layer} cannot be read to its end: ${r.error.message} Engines refuse to load it.`,
         });
       const digestOk = job.synthesizedDigest || r.digest === digest;
+      if (digestOk || (!r.error && r.diffId === job.diffId)) readdressable.add(digest);
       if (!digestOk)
         push({
           ...where, code: 'digest-mismatch', severity: 'error', expected: digest, actual: r.digest,
@@ -783,6 +788,19 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
       if (hidden) push(hidden);
     });
   }
+
+  // A layer's size-mismatch carries fix-descriptors only when the same repair can also give it the right digest:
+  // otherwise the "fixed" descriptor would get the new size, keep the stale digest and still fail verify. When its
+  // content no longer matches the config's diff_id either, it is not a descriptor problem (and with layoutOnly
+  // the digest is unknown). planFix takes the digest from the digest-mismatch problem of the same blob.
+  for (const p of problems)
+    if (p.code === 'size-mismatch' && p.layer !== undefined && p.fix === 'fix-descriptors' && p.blob && !readdressable.has(p.blob)) {
+      delete p.fix;
+      p.message = p.message.replace(
+        / Fix: correct the descriptor\.$/,
+        opts.layoutOnly ? '' : ' Its content does not match the digest or the diff_id either, so correcting the size alone would not help.',
+      );
+    }
 
   // Blobs nothing refers to (layouts only; a docker-archive's files are listed by manifest.json).
   if (archive.format === 'oci-layout') {

@@ -91,8 +91,13 @@ function whereText(targets: RepairTarget[]): string {
 export function planFix(archive: ImageArchive, problems: Problem[]): Repair[] {
   const byId = new Map<RepairId, Repair>();
   const counted = new Map<RepairId, number>();
+  // A blob whose digest is wrong in a way no repair may bless: correcting its size alone would leave the stale
+  // digest in place, so the descriptor is left as it is (diagnose already withholds the fix; this holds for any
+  // problem list handed in).
+  const unfixableDigest = new Set(problems.filter((p) => p.code === 'digest-mismatch' && p.fix !== 'fix-descriptors' && p.blob).map((p) => p.blob!));
   for (const p of problems) {
     if (!p.fix) continue;
+    if (p.fix === 'fix-descriptors' && p.blob && unfixableDigest.has(p.blob)) continue;
     let r = byId.get(p.fix);
     if (!r) {
       r = { id: p.fix, description: '', targets: [], codes: [], problems: 0 };

@@ -3,6 +3,7 @@
 // Every case has an expectation: 'pass' (a valid variant), 'fail' (provably broken: must not verify clean)
 // or 'any' (either a clean result or a typed error is acceptable).
 
+import { gzipSync } from 'node:zlib';
 import { Rng } from './prng';
 import { BLOB_OPS, TAR_OPS, mutate } from './mutate';
 import { LAYER_A_BZ2, LAYER_A_XZ, LAYER_A_ZST, LAYER_A_ZST_2FRAMES } from './compressed-seeds';
@@ -342,6 +343,8 @@ export function buildCorpus(seed = 0x1a7e5, scale = 2): Case[] {
     ['layer-swapped-content', { files: (f) => f.set(L0, gz(B.bytes)) }, 'fail'],
     ['layer-empty', { files: (f) => f.set(L0, new Uint8Array(0)) }, 'fail'],
     ['layer-plus-byte', { files: (f) => f.set(L0, cat(f.get(L0)!, new Uint8Array(1))) }, 'fail'],
+    // recompressed in place, manifest not updated: size and digest stale, diff_id right (fix re-addresses both)
+    ['layer-recompressed', { files: (f) => f.set(L0, new Uint8Array(gzipSync(A.bytes, { level: 1 }))) }, 'fail'],
     ['config-replaced', { files: (f) => f.set('blobs/sha256/' + img.configDigest, enc.encode('{}')) }, 'fail'],
     ['layout-version-9', { files: (f) => f.set('oci-layout', enc.encode('{"imageLayoutVersion":"9.9.9"}')) }, 'any'],
     ['layout-garbage', { files: (f) => f.set('oci-layout', enc.encode('{{{')) }, 'any'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gunzipSync } from 'fflate';
+import { gunzipSync, gzipSync } from 'fflate';
 import { diagnose } from '../../../src/engine/ops/diagnose';
 import { defaultRepairs, fix, planFix } from '../../../src/engine/ops/fix';
 import { verify } from '../../../src/engine/ops/verify';
@@ -8,6 +8,7 @@ import { openImage, type ImageArchive } from '../../../src/engine/oci/archive';
 import { writeDockerArchive, writeOciArchive } from '../../../src/engine/oci/write';
 import { scanLayerTar } from '../../../src/engine/layers/scan';
 import { sha256Bytes } from '../../../src/engine/digest/index';
+import { tarBlob } from '../../../src/engine/tar/writer';
 import { bytesOf, dir, file, hard, layer, openBuilt, sym, wh, type E } from '../layers/fixtures';
 import { APP, APP_WHITEOUTS, BASE, seedLayers } from './seedlike';
 
@@ -220,6 +221,61 @@ describe('diagnose + fix: the merged-usr whiteout defect', () => {
     expect(result.out.blobs.has('sha256:' + 'e'.repeat(64))).toBe(false);
     const left = await diagnose(reopened);
     expect(left.map((p) => p.code)).toEqual(['history-layer-mismatch']);
+  });
+
+  it('re-addresses a layer whose size and digest are both stale but whose content matches its diff_id', async () => {
+    // A tool recompressed layer 1 in place and forgot to update the manifest: new bytes under the old name.
+    const l0 = await layer([file('a')]);
+    const l1 = await layer([file('b', 'b'.repeat(4000))]);
+    const recompressed = gzipSync(gunzipSync(l1.bytes), { level: 9, mtime: 0 });
+    expect(recompressed.length).not.toBe(l1.bytes.length);
+    const { archive } = await openBuilt({ layers: [l0, l1], extra: new Map([['blobs/sha256/' + l1.descriptor.digest.slice(7), recompressed]]) });
+    const problems = await diagnose(archive);
+    expect(problems.filter((p) => p.severity === 'error').map((p) => [p.code, p.fix])).toEqual([
+      ['size-mismatch', 'fix-descriptors'],
+      ['digest-mismatch', 'fix-descriptors'],
+    ]);
+    const { repairs, reopened, result } = await fixAll(archive);
+    const actual = await sha256Bytes(recompressed);
+    expect(repairs.map((r) => r.id)).toEqual(['fix-descriptors']);
+    expect(repairs[0].readdress).toEqual({ [l1.descriptor.digest]: { digest: actual, size: recompressed.length } });
+    expect(result.rewritten[0]).toMatchObject({ kind: 'layer', layer: 1, after: { digest: actual, size: recompressed.length, diffId: l1.diffId } });
+    expect(reopened.images[0].layers[1].descriptor).toMatchObject({ digest: actual, size: recompressed.length });
+    expect((await verify(reopened)).problems).toEqual([]);
+    expect((await diagnose(reopened)).filter((p) => p.severity === 'error')).toEqual([]);
+  });
+
+  it('re-addresses a config rewritten in place (size and digest both stale)', async () => {
+    const l0 = await layer([file('a')]);
+    const { built } = await openBuilt({ layers: [l0] });
+    const files = new Map(built.files);
+    const path = 'blobs/sha256/' + built.configDigest.slice(7);
+    const pretty = new TextEncoder().encode(JSON.stringify(JSON.parse(new TextDecoder().decode(files.get(path))), null, 2));
+    files.set(path, pretty);
+    const archive = await openImage(tarBlob([...files].map(([p, body]) => ({ header: { path: p, type: 'file' as const, size: body.length, mtime: 0 }, body }))), env);
+    const { problems, reopened } = await fixAll(archive);
+    expect(problems.filter((p) => p.fix === 'fix-descriptors').map((p) => p.code)).toEqual(['size-mismatch', 'digest-mismatch']);
+    expect((await verify(reopened)).problems).toEqual([]);
+    expect((await diagnose(reopened)).filter((p) => p.severity === 'error')).toEqual([]);
+  });
+
+  it('offers no descriptor repair for a layer whose content changed (size, digest and diff_id all stale)', async () => {
+    // Correcting only the size would keep the stale digest: the "fixed" image would still fail verify.
+    const l0 = await layer([file('a')]);
+    const l1 = await layer([file('b')]);
+    const other = await layer([file('b', 'something else entirely')]);
+    const { archive } = await openBuilt({ layers: [l0, l1], extra: new Map([['blobs/sha256/' + l1.descriptor.digest.slice(7), other.bytes]]) });
+    const problems = await diagnose(archive);
+    const size = problems.find((p) => p.code === 'size-mismatch')!;
+    expect(size).toMatchObject({ layer: 1, blob: l1.descriptor.digest });
+    expect(size.fix).toBeUndefined();
+    expect(size.message).not.toContain('Fix: correct the descriptor');
+    expect(problems.find((p) => p.code === 'digest-mismatch')!.fix).toBeUndefined();
+    expect(problems.find((p) => p.code === 'diffid-mismatch')!.fix).toBeUndefined();
+    expect(planFix(archive, problems).find((r) => r.id === 'fix-descriptors')).toBeUndefined();
+    // planFix holds the same rule for a problem list that still carries the size fix
+    const stale = problems.map((p) => (p.code === 'size-mismatch' ? { ...p, fix: 'fix-descriptors' as const } : p));
+    expect(planFix(archive, stale).find((r) => r.id === 'fix-descriptors')).toBeUndefined();
   });
 
   it('writes a docker-archive that opens again with the fixed layers', async () => {
