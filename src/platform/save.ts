@@ -7,6 +7,7 @@
 //    only exists once the job that made it has succeeded: a failed or cancelled run has nothing to offer.
 
 import { LwError } from '../engine/errors';
+import { sliceStream } from '../engine/io';
 
 export type SaveOutcome = 'saved' | 'downloaded' | 'cancelled';
 
@@ -69,7 +70,7 @@ export async function saveBlob(
   }
   const writable = (await (target.handle as unknown as { createWritable(): Promise<Writable> }).createWritable()) as Writable;
   let done = 0;
-  const reader = blob.stream().getReader();
+  const reader = sliceStream(blob).getReader(); // 4 MiB reads: 64 KiB stream() chunks pile up (src/engine/io.ts)
   try {
     opts.onProgress?.(0, blob.size);
     for (;;) {

@@ -18,6 +18,7 @@
 
 import { ancestorsOf, resolveLinkTarget } from '../layers/paths';
 import { LwError } from '../errors';
+import { sliceStream } from '../io';
 import { Sha256 } from '../digest/sha256';
 import { comparePaths, isUnder, resolvePath, type FsView, type Lookup } from './view';
 import type { BuildWarning, CarryConflict, FsNode } from './types';
@@ -67,7 +68,7 @@ export class ContentAccess {
       return undefined;
     }
     const h = new Sha256();
-    const reader = n.content.stream().getReader();
+    const reader = sliceStream(n.content).getReader();
     for (;;) {
       const r = await reader.read();
       if (r.done) break;

@@ -9,6 +9,7 @@
 // the bytes already handed downstream are skipped, so the consumer never notices the switch.
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
+import { sliceStream } from '../io';
 import { detectCompression, sniffBlob, type Compression } from './detect';
 import { GunzipDecoder } from './gunzip';
 import { ZstdDecoder } from './zstd';
@@ -21,8 +22,9 @@ export interface DecompressOptions {
    */
   nativeGunzip?: (() => TransformStream<Uint8Array, Uint8Array>) | null;
   /**
-   * Where the stored bytes come from; default `blob.stream()`. Called once per read of the blob, so a second time
-   * when gzip restarts with our own decoder (layers/unpack.ts hashes the stored bytes this way).
+   * Where the stored bytes come from; default io.ts sliceStream(blob) (4 MiB slices; a countedBlob's own counted
+   * stream for such a view). Called once per read of the blob, so a second time when gzip restarts with our own
+   * decoder (layers/unpack.ts hashes the stored bytes this way).
    */
   open?: () => ReadableStream<Uint8Array>;
 }
@@ -236,13 +238,16 @@ export function decompressBlob(
   opts: DecompressOptions = {},
 ): ReadableStream<Uint8Array> {
   const native = opts.nativeGunzip === undefined ? defaultNative() : opts.nativeGunzip;
-  const open = opts.open ?? (() => blob.stream());
+  const open = opts.open ?? (() => (counted.has(blob) ? blob.stream() : sliceStream(blob, { signal: opts.signal })));
   return sourceStream(async () => {
     const k = kind ?? (await sniffBlob(blob));
     if (k === 'gzip') return new GzipBlobSource(open, native);
     return new DecodePump(open(), k);
   }, opts.signal);
 }
+
+/** countedBlob views: decompressBlob reads them through their stream(), since slicing would bypass the counter. */
+const counted = new WeakSet<object>();
 
 /**
  * The blob, seen through a counter of the bytes its streams hand out, for progress in stored bytes: `onBytes` gets
@@ -260,7 +265,7 @@ export function countedBlob(blob: Blob, onBytes: (pos: number) => void): Blob {
     arrayBuffer: () => blob.arrayBuffer(),
     stream(): ReadableStream<Uint8Array> {
       let pos = 0;
-      return blob.stream().pipeThrough(
+      return sliceStream(blob).pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, ctrl) {
             pos += chunk.length;
@@ -274,6 +279,7 @@ export function countedBlob(blob: Blob, onBytes: (pos: number) => void): Blob {
       );
     },
   };
+  counted.add(view);
   return view as unknown as Blob;
 }
 

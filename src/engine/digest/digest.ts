@@ -4,6 +4,7 @@
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
+import { sliceStream } from '../io';
 import { Sha256, toHex } from './sha256';
 
 /** Blobs up to this size are read whole and hashed by WebCrypto; larger ones are streamed. */
@@ -54,7 +55,7 @@ export async function digestBlob(blob: Blob, opts: DigestOptions = {}): Promise<
     onProgress?.(total, total);
     return d;
   }
-  const r = await digestStream(blob.stream(), { signal, onProgress, total });
+  const r = await digestStream(sliceStream(blob, { signal }), { signal, onProgress, total });
   if (r.size !== total) throw new LwError('truncated', `Read ${r.size} bytes of a blob of ${total} bytes.`);
   return r.digest;
 }

@@ -17,6 +17,7 @@ import { LwError, asLwError, throwIfAborted } from '../errors';
 import { Sha256 } from '../digest/index';
 import { decompressBlob, type DecompressOptions } from '../compress/decompress';
 import { sniffBlob, type Compression } from '../compress/detect';
+import { sliceStream } from '../io';
 
 export interface UnpackOptions<T> {
   signal?: AbortSignal;
@@ -169,7 +170,7 @@ class StoredTap {
     private readonly signal: AbortSignal | undefined,
     private readonly onBytes: ((n: number) => void) | undefined,
   ) {
-    this.reader = blob.stream().getReader();
+    this.reader = sliceStream(blob, { signal }).getReader();
     this.stream = new ReadableStream<Uint8Array>(
       {
         pull: async (ctrl) => {
@@ -188,7 +189,7 @@ class StoredTap {
     try {
       r = await this.reader.read();
     } catch (e) {
-      throw new LwError('truncated', `The layer could not be read (changed or removed on disk?): ${(e as Error).message}`);
+      throw asLwError(e, 'truncated'); // sliceStream's: truncated (changed or removed on disk?) or cancelled
     }
     if (r.done || !this.live) return undefined;
     this.hash.update(r.value);

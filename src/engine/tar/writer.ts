@@ -2,6 +2,7 @@
 // (long or non-ASCII names, big sizes/ids, fractional mtimes, caller-supplied records). Same input, same bytes.
 
 import { LwError } from '../errors';
+import { sliceStream } from '../io';
 import {
   BLOCK,
   F,
@@ -227,7 +228,7 @@ export class TarWriter {
       if (data.length) await this.write(data);
     } else if (typeof Blob !== 'undefined' && data instanceof Blob) {
       let n = 0;
-      const r = data.stream().getReader();
+      const r = sliceStream(data).getReader();
       for (;;) {
         const { done, value } = await r.read();
         if (done) break;

@@ -7,6 +7,7 @@ import { verify, type VerifyResult } from '../../../src/engine/ops/verify';
 import { diagnoseDetailed, type DiagnoseResult } from '../../../src/engine/ops/diagnose';
 import { sha256Bytes } from '../../../src/engine/digest/index';
 import type { ImageArchive } from '../../../src/engine/oci/archive';
+import { SLICE_CHUNK } from '../../../src/engine/io';
 import { dir, file, layer, openBuilt, sym, wh, type BuiltLayer } from './fixtures';
 
 async function layers(): Promise<BuiltLayer[]> {
@@ -20,7 +21,10 @@ async function layers(): Promise<BuiltLayer[]> {
   return [l0, l1, l2, l3];
 }
 
-/** Opens the image and replaces each layer blob by a view that counts its stream() calls (and streams in pieces). */
+/**
+ * Opens the image and replaces each layer blob by a view that counts its whole reads (io.ts sliceStream starts one
+ * with slice(0, SLICE_CHUNK)) and hands out at most 256 KiB per read, as if from a (slow, with `pause`) disk.
+ */
 async function open(ls: BuiltLayer[], onStream?: (digest: string) => void, pause = 0): Promise<{ archive: ImageArchive; streams: Map<string, number> }> {
   const { archive } = await openBuilt({ layers: ls });
   const streams = new Map<string, number>();
@@ -31,7 +35,12 @@ async function open(ls: BuiltLayer[], onStream?: (digest: string) => void, pause
       streams.set(digest, 0);
       l.blob = new Proxy(b, {
         get(t, p) {
-          if (p === 'stream') return () => (streams.set(digest, streams.get(digest)! + 1), onStream?.(digest), t.stream().pipeThrough(rechunk(pause)));
+          if (p === 'stream') return () => (streams.set(digest, streams.get(digest)! + 1), onStream?.(digest), t.stream());
+          if (p === 'slice')
+            return (a = 0, e = t.size) => {
+              if (a === 0 && e === SLICE_CHUNK) streams.set(digest, streams.get(digest)! + 1), onStream?.(digest);
+              return piece(t.slice(a, Math.min(e, a + 256 * 1024)), pause);
+            };
           const v = Reflect.get(t, p, t);
           return typeof v === 'function' ? v.bind(t) : v;
         },
@@ -40,14 +49,14 @@ async function open(ls: BuiltLayer[], onStream?: (digest: string) => void, pause
   return { archive, streams };
 }
 
-/** Node hands out an in-memory Blob in one chunk; a file arrives in pieces. */
-function rechunk(pause: number, piece = 256 * 1024): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({
-    async transform(c, ctrl) {
-      for (let o = 0; o < c.length; o += piece) {
-        if (pause) await new Promise((r) => setTimeout(r, pause));
-        ctrl.enqueue(c.subarray(o, o + piece));
-      }
+/** A read of a slice that takes `pause` ms. */
+function piece(b: Blob, pause: number): Blob {
+  if (!pause) return b;
+  return new Proxy(b, {
+    get(t, p) {
+      if (p === 'arrayBuffer') return async () => (await new Promise((r) => setTimeout(r, pause)), t.arrayBuffer());
+      const v = Reflect.get(t, p, t);
+      return typeof v === 'function' ? v.bind(t) : v;
     },
   });
 }

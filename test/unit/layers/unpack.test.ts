@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { unpackLayer } from '../../../src/engine/layers/unpack';
 import { scanLayerTar } from '../../../src/engine/layers/scan';
 import { tarBlob } from '../../../src/engine/tar/writer';
+import { SLICE_CHUNK } from '../../../src/engine/io';
 
 const sha = (b: Uint8Array) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
@@ -65,6 +66,7 @@ describe('unpackLayer', () => {
     const counted = new Proxy(blob, {
       get(t, p) {
         if (p === 'stream') return () => (streams++, t.stream());
+        if (p === 'slice') return (a?: number, e?: number) => (a === 0 && e === SLICE_CHUNK && streams++, t.slice(a, e));
         const v = Reflect.get(t, p, t);
         return typeof v === 'function' ? v.bind(t) : v;
       },
