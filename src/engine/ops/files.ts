@@ -16,8 +16,8 @@ import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/white
 import { scanBase } from '../build/basescan';
 import type { ImageArchive, Layer } from '../oci/archive';
 
-/** One entry of a layer's tar, as listed. */
-export interface FileEntry {
+/** What a listing says of any path, whether from one layer's tar or the merged filesystem. */
+export interface EntryStat {
   /** Cleaned relative path ('usr/bin/env'; '' is the root directory entry './'). */
   path: string;
   type: TarEntryType;
@@ -31,6 +31,10 @@ export interface FileEntry {
   mtime: number;
   /** Symlink target as stored; for hardlinks the cleaned path of the file it links to; '' otherwise. */
   linkpath: string;
+}
+
+/** One entry of a layer's tar, as listed. */
+export interface FileEntry extends EntryStat {
   /** Set on whiteout entries: 'file' deletes `target` of lower layers, 'opaque' hides every lower child of `target`. */
   whiteout?: 'file' | 'opaque';
   /** What a whiteout acts on (a path, or for 'opaque' the directory; '' = the root). */
@@ -40,15 +44,7 @@ export interface FileEntry {
 }
 
 /** One path of the merged filesystem. */
-export interface MergedEntry {
-  path: string;
-  type: TarEntryType;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: number;
-  linkpath: string;
+export interface MergedEntry extends EntryStat {
   /** The layer the path comes from (0 = bottom). */
   layer: number;
   /** Position of the entry in that layer's tar (for extractFile); absent for implied directories. */

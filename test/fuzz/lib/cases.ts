@@ -5,7 +5,7 @@
 
 import { gzipSync } from 'node:zlib';
 import { Rng } from './prng';
-import { BLOB_OPS, TAR_OPS, mutate } from './mutate';
+import { BLOB_OPS, TAR_OPS, cat, mutate } from './mutate';
 import { LAYER_A_BZ2, LAYER_A_XZ, LAYER_A_ZST, LAYER_A_ZST_2FRAMES } from './compressed-seeds';
 import { docker25Files, dockerFiles, gz, hex, layerA, layerB, ociFiles, packFiles, type Json, type OciHooks } from './seeds';
 
@@ -21,15 +21,6 @@ export interface Case {
 }
 
 const enc = new TextEncoder();
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 const SHA_OTHER = 'sha256:' + 'ab'.repeat(32);
 

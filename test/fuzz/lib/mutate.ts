@@ -14,7 +14,7 @@ export interface Mutation {
 
 const b = (...xs: number[]) => new Uint8Array(xs);
 const fill = (n: number, v: number) => new Uint8Array(n).fill(v);
-const cat = (...parts: Uint8Array[]) => {
+export const cat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {

@@ -5,36 +5,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32, decompressBlob, decompressStream } from '../../../src/engine/compress';
-import { chunked, failure, logSpeed, randomSizes, readAll, sampleData } from './helpers';
-
-type Native = (() => TransformStream<Uint8Array, Uint8Array>) | null | undefined;
-
-/**
- * Imitates Chromium's DecompressionStream: the real (Node) inflater, but the output stops after
- * `limit` bytes and the stream fails with Chromium's message (multi-member gzip, trailing zeros).
- */
-function chromiumLike(limit: number, message = 'Junk found after end of compressed data.'): Native {
-  return () => {
-    const ds = new DecompressionStream('gzip');
-    let out = 0;
-    const cut = new TransformStream<Uint8Array, Uint8Array>({
-      transform(c, ctrl) {
-        if (out + c.length > limit) {
-          if (limit > out) ctrl.enqueue(c.slice(0, limit - out));
-          out = limit;
-          ctrl.error(new TypeError(message));
-          return;
-        }
-        out += c.length;
-        ctrl.enqueue(c);
-      },
-    });
-    return { writable: ds.writable, readable: ds.readable.pipeThrough(cut) } as unknown as TransformStream<
-      Uint8Array,
-      Uint8Array
-    >;
-  };
-}
+import { chromiumLike, chunked, failure, logSpeed, randomSizes, readAll, sampleData, type Native } from './helpers';
 
 const NATIVE = undefined; // DecompressionStream
 const FFLATE = null; // no native decoder

@@ -74,3 +74,30 @@ export async function logSpeed(name: string, bytes: number, run: () => unknown):
   const wall = (performance.now() - t0) / 1000;
   console.log(`[bench] ${name}: ${(mb / (cpu() - c0)).toFixed(0)} MB/cpu-s, ${(mb / wall).toFixed(0)} MB/s wall`);
 }
+
+/** A `nativeGunzip` option value: a decoder factory, null (fflate only) or undefined (the platform's). */
+export type Native = (() => TransformStream<Uint8Array, Uint8Array>) | null | undefined;
+
+/**
+ * Imitates Chromium's DecompressionStream: the real (Node) inflater, but the output stops after
+ * `limit` bytes and the stream fails with Chromium's message (multi-member gzip, trailing zeros).
+ */
+export function chromiumLike(limit: number, message = 'Junk found after end of compressed data.'): Native {
+  return () => {
+    const ds = new DecompressionStream('gzip');
+    let out = 0;
+    const cut = new TransformStream<Uint8Array, Uint8Array>({
+      transform(c, ctrl) {
+        if (out + c.length > limit) {
+          if (limit > out) ctrl.enqueue(c.slice(0, limit - out));
+          out = limit;
+          ctrl.error(new TypeError(message));
+          return;
+        }
+        out += c.length;
+        ctrl.enqueue(c);
+      },
+    });
+    return { writable: ds.writable, readable: ds.readable.pipeThrough(cut) } as unknown as TransformStream<Uint8Array, Uint8Array>;
+  };
+}

@@ -5,6 +5,7 @@ import { unpackLayer } from '../../../src/engine/layers/unpack';
 import { scanLayerTar } from '../../../src/engine/layers/scan';
 import { tarBlob } from '../../../src/engine/tar/writer';
 import { SLICE_CHUNK } from '../../../src/engine/io';
+import { chromiumLike } from '../compress/helpers';
 
 const sha = (b: Uint8Array) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
@@ -14,27 +15,6 @@ async function tarOf(files: number): Promise<Uint8Array<ArrayBuffer>> {
     body: new Uint8Array(20_000).map((_, j) => (i * 31 + j * 7) % 251),
   }));
   return new Uint8Array(await tarBlob(list).arrayBuffer());
-}
-
-/** Chromium's DecompressionStream on multi-member gzip: the first member decodes, then "Junk found". */
-function chromiumLike(limit: number) {
-  return () => {
-    const ds = new DecompressionStream('gzip');
-    let out = 0;
-    const cut = new TransformStream<Uint8Array, Uint8Array>({
-      transform(c, ctrl) {
-        if (out + c.length > limit) {
-          if (limit > out) ctrl.enqueue(c.slice(0, limit - out));
-          out = limit;
-          ctrl.error(new TypeError('Junk found after end of compressed data.'));
-          return;
-        }
-        out += c.length;
-        ctrl.enqueue(c);
-      },
-    });
-    return { writable: ds.writable, readable: ds.readable.pipeThrough(cut) } as unknown as TransformStream<Uint8Array, Uint8Array>;
-  };
 }
 
 describe('unpackLayer', () => {
