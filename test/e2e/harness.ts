@@ -13,6 +13,16 @@ import { preview, type PreviewServer } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Flags every headless run here needs: no sandbox as root, and none of Chromium's own network chatter. */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // Same rule as scripts/start.mjs: rebuild when any build input is newer than dist/index.html, so the tests
 // never pass against yesterday's build.
@@ -87,13 +97,7 @@ export async function startApp(opts: { colorScheme?: 'light' | 'dark' } = {}): P
       acceptDownloads: true,
       args: [
         '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
+        ...CHROMIUM_FLAGS,
         '--disable-default-apps',
         '--disable-features=Translate,OptimizationHints,MediaRouter',
         `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`,
