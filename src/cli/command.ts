@@ -19,6 +19,7 @@
 
 import type { ParseArgsConfig } from 'node:util';
 import type { OpOptions, Progress } from '../engine/env';
+import type { Deflater } from '../engine/compress/gzip';
 import type { ImageArchive, OpenImageOptions } from '../engine/oci/archive';
 import type { NodeScratch } from '../platform/node';
 
@@ -51,7 +52,7 @@ export interface CliContext {
   /** True when stderr is a terminal: progress is drawn only then. */
   readonly tty: boolean;
   /** Temp-file scratch space, cleaned up when the command ends. */
-  readonly env: { scratch: NodeScratch };
+  readonly env: { scratch: NodeScratch; deflater?: Deflater };
   /** Fires on Ctrl-C; pass it on (ops then throw LwError 'cancelled'). */
   readonly signal: AbortSignal;
   /** A progress callback drawing a bar on stderr (TTY only; otherwise undefined). */

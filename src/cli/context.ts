@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { LwError } from '../engine/errors';
 import { formatBytes } from '../engine/units';
 import type { Progress } from '../engine/env';
+import type { Deflater } from '../engine/compress/gzip';
 import { openImage } from '../engine/oci/archive';
 import { nodeScratch, openPath } from '../platform/node';
 import type { CliContext } from './command';
@@ -18,6 +19,8 @@ export interface CliIO {
   stderrIsTTY: boolean;
   /** Scratch directory parent (default: the OS temp dir). */
   scratchDir?: string;
+  /** Where layers are deflated (default: this thread). Tests inject a broken one to prove the encoder guard. */
+  deflater?: Deflater;
 }
 
 export function processIO(): CliIO {
@@ -54,7 +57,7 @@ export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { disp
     out: (line) => io.stdout(line + '\n'),
     err: (line) => io.stderr(line + '\n'),
     tty: io.stderrIsTTY,
-    env: { scratch },
+    env: { scratch, deflater: io.deflater },
     signal,
     progress: (label) => (io.stderrIsTTY ? progressBar(io, label) : undefined),
     opts: (label) => ({ signal, onProgress: ctx.progress(label) }),

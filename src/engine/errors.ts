@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'tag-not-found'
   | 'invalid-argument' // a user-supplied value is wrong (bad quoting, bad port, ...)
   | 'cancelled'
-  | 'write-failed'; // output could not be written completely
+  | 'write-failed' // output could not be written completely
+  | 'encoder-failed'; // a layer we compressed did not decode back to its tar (the guard in layers/encode.ts)
 
 export interface ErrorWhere {
   blob?: string;

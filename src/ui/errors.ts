@@ -32,6 +32,8 @@ const SENTENCES: Record<ErrorCode, string> = {
   cancelled: 'Cancelled. Nothing was changed.',
   'write-failed':
     'The result could not be written completely; the browser storage is probably full. Free some space or use a normal (not private) window.',
+  'encoder-failed':
+    'layerwright checked a layer it had just compressed and it did not unpack to the right content, so no file was made. This is a bug in layerwright, not in your image: please report it.',
 };
 
 export function whereText(where: ErrorWhere | undefined): string | undefined {

@@ -31,3 +31,41 @@ export function crc32(d: Uint8Array, crc = 0): number {
   for (; i < n; i++) c = T[(c ^ d[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+// crc32Combine: zlib's crc32_combine. Appending n zero bits to a message multiplies its CRC register by a
+// fixed 32x32 matrix over GF(2); squaring that matrix gives the operator for 2n bits, and so on. Used to join
+// the CRCs of chunks deflated independently (possibly on other threads) into the gzip trailer's one CRC.
+
+function gf2Times(mat: Uint32Array, vec: number): number {
+  let sum = 0;
+  for (let i = 0; vec; i++, vec >>>= 1) if (vec & 1) sum ^= mat[i];
+  return sum >>> 0;
+}
+
+function gf2Square(square: Uint32Array, mat: Uint32Array): void {
+  for (let n = 0; n < 32; n++) square[n] = gf2Times(mat, mat[n]);
+}
+
+/** CRC-32 of A followed by B, from crc32(A), crc32(B) and B's length. */
+export function crc32Combine(crcA: number, crcB: number, lenB: number): number {
+  if (lenB <= 0) return crcA >>> 0;
+  const even = new Uint32Array(32);
+  const odd = new Uint32Array(32);
+  odd[0] = 0xedb88320; // the operator for one zero bit
+  for (let n = 1, row = 1; n < 32; n++, row <<= 1) odd[n] = row;
+  gf2Square(even, odd); // two zero bits
+  gf2Square(odd, even); // four zero bits
+  let c = crcA >>> 0;
+  let len = lenB;
+  for (;;) {
+    gf2Square(even, odd); // first pass: one zero byte
+    if (len % 2) c = gf2Times(even, c);
+    len = Math.floor(len / 2);
+    if (!len) break;
+    gf2Square(odd, even);
+    if (len % 2) c = gf2Times(odd, c);
+    len = Math.floor(len / 2);
+    if (!len) break;
+  }
+  return (c ^ crcB) >>> 0;
+}

@@ -1,42 +1,108 @@
-// Deterministic gzip output: fflate's Gzip at a fixed level, header mtime 0, no file name, OS byte 3.
-// fflate's block boundaries depend on how input is pushed, so input is re-cut into fixed 64 KiB
-// blocks first: the same bytes in give the same bytes out however the caller chunks them.
-// flush() is never called (fflate 0.8.3's sync flush can emit a misaligned marker, issue #267).
+// Deterministic gzip output, pigz-style: the input is cut into fixed chunks (1 MiB); each chunk is deflated on
+// its own with the previous 32 KiB as dictionary (deflate-chunk.ts), its pieces are joined in order into ONE
+// deflate stream, closed by an empty final block, inside ONE gzip member: a 10-byte header (mtime 0, no name,
+// OS unix), the pieces, a trailer with the CRC-32 combined from the chunks' CRCs and ISIZE.
+//
+// Because chunk boundaries depend only on the byte count, never on how the caller pushes data or on which
+// thread deflates a chunk, the same bytes in give the same bytes out in the browser and in Node, for any push
+// size and any number of workers. Chunks can be deflated concurrently by an injected Deflater (a worker pool);
+// at most `2 × concurrency` chunks are in flight, so memory stays bounded whatever the input size.
 
-import { Gzip } from 'fflate';
 import { LwError } from '../errors';
+import { crc32Combine } from './crc32';
+import { deflateChunk, type DeflateJob, type DeflatedChunk } from './deflate-chunk';
 
-const BLOCK = 64 * 1024;
+export type { DeflateJob, DeflatedChunk } from './deflate-chunk';
 
-export function gzipStream(opts: { level?: number } = {}): TransformStream<Uint8Array, Uint8Array> {
-  const level = opts.level ?? 6;
-  if (!Number.isInteger(level) || level < 0 || level > 9)
-    throw new LwError('invalid-argument', `gzip level must be an integer 0-9, not ${String(opts.level)}.`);
-  let ctrl!: TransformStreamDefaultController<Uint8Array>;
-  const gz = new Gzip({ level: level as 6, mtime: 0 }, (out) => {
-    if (out.length) ctrl.enqueue(out);
-  });
-  const block = new Uint8Array(BLOCK); // fflate copies pushed data into its own window: reusable
+/** Bytes of input per chunk. Changing it changes every output digest. */
+export const GZIP_CHUNK = 1024 * 1024;
+const WINDOW = 32 * 1024;
+
+/** Deflates chunks, possibly elsewhere (a worker pool). Results must be exactly deflateChunk's. */
+export interface Deflater {
+  /** How many chunks it works on at once (≥ 1). */
+  readonly concurrency: number;
+  deflate(job: DeflateJob): Promise<DeflatedChunk>;
+}
+
+/** Deflates in the calling thread. */
+export const inlineDeflater: Deflater = { concurrency: 1, deflate: async (job) => deflateChunk(job) };
+
+export interface GzipOptions {
+  /** 0-9, default 6. */
+  level?: number;
+  /** Where chunks are deflated (default: this thread). */
+  deflater?: Deflater;
+  /** Bytes per chunk, ≥ 32 KiB (default GZIP_CHUNK; tests use smaller ones to cross many boundaries). */
+  chunkSize?: number;
+}
+
+export function checkLevel(level: unknown): number {
+  if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 9)
+    throw new LwError('invalid-argument', `gzip level must be an integer 0-9, not ${String(level)}.`);
+  return level;
+}
+
+export function gzipStream(opts: GzipOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  const level = checkLevel(opts.level ?? 6);
+  const size = opts.chunkSize ?? GZIP_CHUNK;
+  if (!Number.isInteger(size) || size < WINDOW) throw new LwError('invalid-argument', `gzip chunk size must be at least ${WINDOW}.`);
+  const deflater = opts.deflater ?? inlineDeflater;
+  const maxInFlight = Math.max(1, 2 * deflater.concurrency);
+
+  let buf = new Uint8Array(size);
   let fill = 0;
+  let dict = new Uint8Array(0); // the last 32 KiB of input handed out so far
+  const pending: Promise<DeflatedChunk>[] = [];
+  let crc = 0;
+  let isize = 0;
+
+  const emit = async (c: TransformStreamDefaultController<Uint8Array>) => {
+    const r = await pending.shift()!;
+    c.enqueue(r.piece);
+    crc = crc32Combine(crc, r.crc, r.size);
+    isize = (isize + r.size) % 2 ** 32;
+  };
+  const submit = async (c: TransformStreamDefaultController<Uint8Array>, data: Uint8Array) => {
+    const job: DeflateJob = { data, dict, level };
+    // A full chunk is ≥ 32 KiB, so the next dictionary is its own tail (copied: `data` may be transferred).
+    dict = data.slice(data.length - WINDOW);
+    const p = deflater.deflate(job);
+    p.catch(() => {}); // awaited in order by emit(); don't report it unhandled while an earlier one is awaited
+    pending.push(p);
+    while (pending.length >= maxInFlight) await emit(c);
+  };
+
   return new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
-      ctrl = c;
+      c.enqueue(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level < 2 ? 4 : level === 9 ? 2 : 0, 3]));
     },
-    transform(chunk) {
+    async transform(chunk, c) {
       let pos = 0;
       while (pos < chunk.length) {
-        const n = Math.min(BLOCK - fill, chunk.length - pos);
-        block.set(chunk.subarray(pos, pos + n), fill);
+        if (fill === size) {
+          // Only handed out once more input arrives: a chunk that ends the input is sent by flush() alike.
+          const full = buf;
+          buf = new Uint8Array(size);
+          fill = 0;
+          await submit(c, full);
+        }
+        const n = Math.min(size - fill, chunk.length - pos);
+        buf.set(chunk.subarray(pos, pos + n), fill);
         fill += n;
         pos += n;
-        if (fill === BLOCK) {
-          gz.push(block, false);
-          fill = 0;
-        }
       }
     },
-    flush() {
-      gz.push(block.subarray(0, fill), true);
+    async flush(c) {
+      if (fill) await submit(c, fill === size ? buf : buf.slice(0, fill));
+      while (pending.length) await emit(c);
+      // An empty final fixed-Huffman block (BFINAL 1, type 01, end-of-block), then CRC-32 and ISIZE.
+      const t = new Uint8Array(10);
+      t[0] = 0x03;
+      const v = new DataView(t.buffer);
+      v.setUint32(2, crc, true);
+      v.setUint32(6, isize, true);
+      c.enqueue(t);
     },
   });
 }

@@ -1,13 +1,17 @@
 // The project's ONE layer encoder (fix rewrites layers with it, build makes new ones). One streaming pass:
 //
-//   TarWriter -> coalesce -> sha256 (diff_id) -> deterministic gzip -> sha256 (digest) -> env.scratch
+//   TarWriter -> coalesce -> sha256 (diff_id) -> deterministic gzip -> decode guard -> sha256 (digest) -> env.scratch
 //
-// Deterministic: the same tar bytes always give the same blob (fflate, fixed level, gzip header mtime 0 and no
-// name — see compress/gzip.ts), so the same input image fixed twice yields byte-identical output.
+// Deterministic: the same tar bytes always give the same blob (chunked fflate deflateSync at a fixed level,
+// gzip header mtime 0 and no name — see compress/gzip.ts), in the browser and in Node, for any number of
+// deflate workers, so the same input image fixed twice yields byte-identical output.
+// Checked: the decode guard (compress/guard.ts) inflates the gzip again with the platform's native decoder as it
+// is written; unless that gives back exactly the diff_id's bytes the layer fails with `encoder-failed`.
 // Memory stays flat: chunks flow through with backpressure, nothing is kept but the scratch file.
 
 import { TarWriter } from '../tar/writer';
-import { gzipStream } from '../compress/gzip';
+import { checkLevel, gzipStream, type Deflater } from '../compress/gzip';
+import { decodeGuard } from '../compress/guard';
 import { hashingStream } from '../digest/index';
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
@@ -40,6 +44,8 @@ export interface EncodeLayerOptions extends OpOptions {
   total?: number;
   /** Scratch file name hint. */
   name?: string;
+  /** gzip level 0-9 (default LAYER_GZIP_LEVEL). */
+  level?: number;
 }
 
 /** Chunks below this are merged before hashing/deflating: per-chunk overhead dominates on 512-byte headers. */
@@ -52,7 +58,7 @@ const COALESCE = 64 * 1024;
  */
 export async function encodeLayer(
   write: (w: TarWriter) => Promise<void>,
-  env: { scratch: Scratch },
+  env: { scratch: Scratch; deflater?: Deflater },
   opts: EncodeLayerOptions = {},
 ): Promise<EncodedLayer> {
   const mediaType = opts.mediaType ?? MediaType.OciLayerGzip;
@@ -60,6 +66,7 @@ export async function encodeLayer(
   if (compression !== 'gzip' && compression !== 'none')
     throw new LwError('unsupported-media-type', `Layers can be written as tar or tar+gzip, not ${mediaType}.`);
   const { signal, onProgress } = opts;
+  const level = checkLevel(opts.level ?? LAYER_GZIP_LEVEL);
   throwIfAborted(signal);
 
   const file = await env.scratch.create(opts.name ?? 'layer');
@@ -67,7 +74,8 @@ export async function encodeLayer(
   const stored = hashingStream();
   const input = new TransformStream<Uint8Array, Uint8Array>();
   let chain = input.readable.pipeThrough(diff.stream);
-  if (compression === 'gzip') chain = chain.pipeThrough(gzipStream({ level: LAYER_GZIP_LEVEL }));
+  const guard = compression === 'gzip' ? decodeGuard() : undefined;
+  if (guard) chain = chain.pipeThrough(gzipStream({ level, deflater: env.deflater })).pipeThrough(guard.tap);
   chain = chain.pipeThrough(stored.stream);
   const piped = chain.pipeTo(new WritableStream<Uint8Array>({ write: (c) => file.write(c) }));
   piped.catch(() => {}); // observed below; avoid an unhandled rejection while the writer is still busy
@@ -107,8 +115,9 @@ export async function encodeLayer(
     await writer.close();
     await piped;
     throwIfAborted(signal);
-    const blob = await file.close();
     const d = diff.result();
+    guard?.check(d.digest, d.size);
+    const blob = await file.close();
     const s = stored.result();
     if (blob.size !== s.size)
       throw new LwError('write-failed', `The layer file holds ${blob.size} bytes, ${s.size} were written.`);
@@ -120,6 +129,7 @@ export async function encodeLayer(
     const err = asLwError(e, 'write-failed');
     await writer.abort(err).catch(() => {});
     await piped.catch(() => {});
+    await guard?.abort();
     await file.abort().catch(() => {});
     throw err;
   }

@@ -1,0 +1,59 @@
+// The encoder guard: every gzip layer layerwright writes is decoded again, as it is written, by an independent
+// decoder — the platform's native DecompressionStream (the browser's zlib, Node's zlib), never our own code —
+// and the SHA-256 of what comes out must be the diff_id computed from the tar we fed in. A bug in the encoder
+// (like fflate #260, which made layers no engine could read) then fails the job instead of shipping an image
+// whose digests look right because they were computed from the bytes we meant to write.
+
+import { LwError } from '../errors';
+import { hashingStream } from '../digest/index';
+
+export interface DecodeGuard {
+  /** Pass the gzip bytes through this; it forwards them unchanged while feeding the decoder (with back-pressure). */
+  tap: TransformStream<Uint8Array, Uint8Array>;
+  /** After the tap has flushed: throws `encoder-failed` unless the decoded bytes hash to `diffId` / `size`. */
+  check(diffId: string, size: number): void;
+  /** Stops the decoder when the layer fails for another reason. */
+  abort(): Promise<void>;
+}
+
+const failed = (why: string) =>
+  new LwError('encoder-failed', `The compressed layer does not decode to the layer that was written (${why}); nothing was saved.`);
+
+export function decodeGuard(): DecodeGuard {
+  if (typeof DecompressionStream === 'undefined')
+    throw new LwError('encoder-failed', 'This platform has no DecompressionStream to check compressed layers with.');
+  const ds = new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>;
+  const hash = hashingStream();
+  const writer = ds.writable.getWriter();
+  const drained = ds.readable.pipeThrough(hash.stream).pipeTo(new WritableStream<Uint8Array>());
+  drained.catch(() => {}); // observed in flush
+  const wrap = (e: unknown) => (e instanceof LwError ? e : failed(`the decoder says: ${(e as Error)?.message ?? String(e)}`));
+  const tap = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, c) {
+      try {
+        await writer.ready;
+      } catch (e) {
+        throw wrap(e);
+      }
+      writer.write(chunk).catch(() => {}); // a decoder error surfaces through ready / close / drained
+      c.enqueue(chunk);
+    },
+    async flush() {
+      try {
+        await writer.close();
+        await drained;
+      } catch (e) {
+        throw wrap(e);
+      }
+    },
+  });
+  return {
+    tap,
+    check(diffId, size) {
+      const got = hash.result();
+      if (got.size !== size) throw failed(`${got.size} bytes decoded, ${size} written`);
+      if (got.digest !== diffId) throw failed(`decoded ${got.digest}, written ${diffId}`);
+    },
+    abort: () => writer.abort().catch(() => {}),
+  };
+}
