@@ -16,8 +16,6 @@ import type { LayoutOut } from '../oci/write';
 import {
   AnnotationRefName,
   MediaType,
-  isIndexMediaType,
-  isManifestMediaType,
   type Descriptor,
   type ImageConfig,
   type ImageIndex,
@@ -25,6 +23,7 @@ import {
 } from '../oci/types';
 import { parseDoc, serializeDoc } from './json';
 import { readJson } from '../oci/json';
+import { walkIndex, type WalkNode } from '../oci/walk';
 import type { BlobReplacement, ImageEdit, RechainEdits } from './types';
 
 export interface RechainResult extends LayoutOut {
@@ -33,8 +32,6 @@ export interface RechainResult extends LayoutOut {
   /** Digests of input blobs the output no longer holds (replaced, rewritten, or collected by gc). */
   dropped: string[];
 }
-
-type Kind = 'index' | 'manifest' | 'blob';
 
 /** Digest and size of an in-memory document, as a descriptor (mediaType from `base`). */
 async function describe(bytes: Uint8Array, base: Descriptor): Promise<Descriptor> {
@@ -66,22 +63,10 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
   const replace = edits.replace ?? new Map<string, BlobReplacement>();
   const imageEdits = new Map<string, ImageEdit>();
   for (const e of edits.images ?? []) imageEdits.set(e.manifestDigest, e);
-  const byManifest = new Map<string, Image>();
-  for (const img of archive.images) byManifest.set(img.manifestDescriptor.digest, img);
 
   const blobs = new Map<string, Blob>();
   const changed = new Map<string, Descriptor>();
   const inputReachable = new Set<string>();
-  const memo = new Map<string, Promise<Descriptor>>();
-
-  /** The input bytes of a JSON document; legacy docker-archives have no manifest blob, so fall back to the model. */
-  async function docBytes(d: Descriptor): Promise<Uint8Array> {
-    const b = archive.blob(d.digest);
-    if (b) return (await readJson(b, d.digest)).bytes;
-    const img = byManifest.get(d.digest);
-    if (img) return serializeDoc(img.manifest);
-    throw new LwError('missing-blob', `Blob ${d.digest} is referenced but missing from the archive.`, { blob: d.digest });
-  }
 
   function keep(d: Descriptor): void {
     inputReachable.add(d.digest);
@@ -110,64 +95,48 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
     return d;
   }
 
-  async function kindOf(d: Descriptor): Promise<Kind> {
-    if (isIndexMediaType(d.mediaType)) return 'index';
-    if (isManifestMediaType(d.mediaType)) return 'manifest';
-    if (d.mediaType) return 'blob';
-    // Old writers omit mediaType on index entries: sniff the document (small by nature).
-    if (byManifest.has(d.digest)) return 'manifest';
-    const b = archive.blob(d.digest);
-    if (!b || b.size > 4 * 1024 * 1024) return 'blob';
-    try {
-      const v = JSON.parse(await b.text());
-      if (Array.isArray(v?.manifests)) return 'index';
-      if (v?.config && Array.isArray(v?.layers)) return 'manifest';
-    } catch {
-      /* not JSON: an opaque blob */
+  /** Rewrites one document after everything it lists (postorder): its new address, or the old one. */
+  async function place(node: WalkNode): Promise<Descriptor> {
+    throwIfAborted(opts.signal);
+    const d = node.descriptor;
+    inputReachable.add(d.digest);
+    const rep = replace.get(d.digest);
+    if ((node.kind === 'index' || node.kind === 'manifest') && node.error && node.error.code !== 'missing-blob') throw node.error;
+    if ((node.kind === 'index' && node.index) || (node.kind === 'manifest' && node.manifest)) {
+      const nd = await (node.kind === 'index' ? visitIndex(node) : visitManifest(node));
+      // A document stored under the wrong digest/size (fix-descriptors) is re-addressed when not rewritten.
+      if (!rep || !sameAddress(nd, d)) return nd;
+      blobs.delete(d.digest);
+      blobs.set(rep.descriptor.digest, rep.blob);
+      const fixed = readdress(d, rep.descriptor);
+      if (!sameAddress(fixed, d)) changed.set(d.digest, fixed);
+      return fixed;
     }
-    return 'blob';
+    if (rep) {
+      blobs.set(rep.descriptor.digest, rep.blob);
+      const nd = readdress(d, rep.descriptor);
+      if (!sameAddress(nd, d)) changed.set(d.digest, nd);
+      return nd;
+    }
+    // Other media types, and documents absent from the input (a one-platform export): kept as they are.
+    keep(d);
+    return d;
   }
 
-  function visit(d: Descriptor): Promise<Descriptor> {
-    let p = memo.get(d.digest);
-    if (!p) {
-      p = (async () => {
-        throwIfAborted(opts.signal);
-        inputReachable.add(d.digest);
-        const kind = await kindOf(d);
-        const rep = replace.get(d.digest);
-        if (kind === 'index' || kind === 'manifest') {
-          const nd = await (kind === 'index' ? visitIndex(d) : visitManifest(d));
-          // A document stored under the wrong digest/size (fix-descriptors) is re-addressed when not rewritten.
-          if (!rep || !sameAddress(nd, d)) return nd;
-          blobs.delete(d.digest);
-          blobs.set(rep.descriptor.digest, rep.blob);
-          const fixed = readdress(d, rep.descriptor);
-          if (!sameAddress(fixed, d)) changed.set(d.digest, fixed);
-          return fixed;
-        }
-        if (rep) {
-          blobs.set(rep.descriptor.digest, rep.blob);
-          const nd = readdress(d, rep.descriptor);
-          if (!sameAddress(nd, d)) changed.set(d.digest, nd);
-          return nd;
-        }
-        keep(d);
-        return d;
-      })();
-      memo.set(d.digest, p);
-    }
-    // The memo holds the address; the descriptor keeps the caller's own annotations/platform.
-    return p.then((nd) => (sameAddress(nd, d) ? d : readdress(d, nd)));
+  /** The rewritten address of a listed descriptor; edges the walk did not follow (cycles) stay as stored. */
+  function moved(from: string, d: Descriptor): Descriptor {
+    const nd = graph.cut.has(`${from} ${d.digest}`) ? undefined : addr.get(d.digest);
+    return !nd || sameAddress(nd, d) ? d : readdress(d, nd);
   }
 
-  async function visitIndex(d: Descriptor): Promise<Descriptor> {
-    const original = await docBytes(d);
+  async function visitIndex(node: WalkNode): Promise<Descriptor> {
+    const d = node.descriptor;
+    const original = node.bytes!;
     const doc = parseDoc<ImageIndex>(original, d.digest);
     let dirty = false;
     const manifests = Array.isArray(doc.manifests) ? doc.manifests : [];
     for (let i = 0; i < manifests.length; i++) {
-      const nd = await visit(manifests[i]);
+      const nd = moved(d.digest, manifests[i]);
       if (!sameAddress(nd, manifests[i])) {
         manifests[i] = nd;
         dirty = true;
@@ -176,8 +145,9 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
     return emitDoc(d, doc, dirty, original);
   }
 
-  async function visitManifest(d: Descriptor): Promise<Descriptor> {
-    const original = await docBytes(d);
+  async function visitManifest(node: WalkNode): Promise<Descriptor> {
+    const d = node.descriptor;
+    const original = node.bytes!;
     const doc = parseDoc<ImageManifest>(original, d.digest);
     const edit = imageEdits.get(d.digest);
     let dirty = false;
@@ -205,7 +175,7 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
     const cd = doc.config;
     inputReachable.add(cd.digest);
     const cfgRep = replace.get(cd.digest);
-    const cfgBlob = cfgRep?.blob ?? archive.blob(cd.digest) ?? byManifest.get(d.digest)?.configBlob;
+    const cfgBlob = cfgRep?.blob ?? archive.blob(cd.digest);
     const append = edit?.append ?? [];
     const needRewrite = diffIds.size > 0 || edit?.config !== undefined || append.length > 0;
     let newCfg: Descriptor = cfgRep ? readdress(cd, cfgRep.descriptor) : cd;
@@ -269,21 +239,25 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
   }
 
   // Top: index.json, or (legacy docker-archive) an index synthesized from the images and their tags.
-  const top: ImageIndex = archive.index
-    ? (JSON.parse(JSON.stringify(archive.index)) as ImageIndex)
-    : { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: synthesizeTop(archive.images) };
+  // A caller may narrow an archive to some of its images by giving it another index (build does): walk that one.
+  const stored = archive.index ?? archive.graph.root;
+  const top = JSON.parse(JSON.stringify(stored)) as ImageIndex;
   // Which top-level descriptor leads to each edited image (before rewriting), for tags/onlyEditedImages.
+  let graph = stored === archive.graph.root ? archive.graph : await walkIndex(stored, (dg) => archive.blob(dg), { signal: opts.signal });
   const topFor = new Map<string, string>(); // manifest digest -> top-level digest
-  for (const img of archive.images) topFor.set(img.manifestDescriptor.digest, (img.parents[0] ?? img.manifestDescriptor).digest);
+  for (const n of graph.nodes.values()) topFor.set(n.digest, (n.parents[0] ?? n.descriptor).digest);
+  const editedTop = new Set([...imageEdits.keys()].map((m) => topFor.get(m) ?? m));
+  const roots = edits.onlyEditedImages ? top.manifests.filter((d) => editedTop.has(d.digest)) : top.manifests;
+  if (roots.length !== top.manifests.length) graph = await walkIndex({ ...top, manifests: roots }, (dg) => archive.blob(dg), { signal: opts.signal });
+  const addr = new Map<string, Descriptor>();
+  for (const dg of graph.postorder) addr.set(dg, await place(graph.nodes.get(dg)!));
 
   const entries: Descriptor[] = [];
-  const editedTop = new Set([...imageEdits.keys()].map((m) => topFor.get(m) ?? m));
   const retagged = new Map<string, string[]>(); // top digest -> tags
   for (const e of imageEdits.values()) if (e.tags) retagged.set(topFor.get(e.manifestDigest) ?? e.manifestDigest, e.tags);
   const retagDone = new Set<string>();
-  for (const d of top.manifests) {
-    if (edits.onlyEditedImages && !editedTop.has(d.digest)) continue;
-    const nd = await visit(d);
+  for (const d of roots) {
+    const nd = moved('', d);
     const tags = retagged.get(d.digest);
     if (!tags) {
       entries.push(nd);
@@ -314,14 +288,4 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
     else dropped.push(dg);
   }
   return { blobs, index: top, changed, dropped };
-}
-
-function synthesizeTop(images: Image[]): Descriptor[] {
-  const out: Descriptor[] = [];
-  for (const img of images) {
-    const base = { ...img.manifestDescriptor };
-    if (img.tags.length === 0) out.push(base);
-    for (const t of img.tags) out.push({ ...base, annotations: { ...(base.annotations ?? {}), [AnnotationRefName]: t } });
-  }
-  return out;
 }

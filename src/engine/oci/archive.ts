@@ -7,7 +7,8 @@ import type { OpOptions, Scratch } from '../env';
 import { openTree, type FileTree } from './tree';
 import { readJson } from './json';
 import { readLayout } from './layout';
-import { readDockerArchive, parseDockerManifest, configDigestFromPath } from './docker';
+import { readDockerArchive, parseDockerManifest, configDigestFromPath, dockerIndex } from './docker';
+import { walkIndex, reachableDigests, type IndexGraph } from './walk';
 import type { Descriptor, DockerManifestEntry, ImageConfig, ImageIndex, ImageManifest, Platform } from './types';
 import { ANY_DIGEST_RE, blobPath } from './types';
 
@@ -65,6 +66,11 @@ export interface ImageArchive {
   skipped: SkippedManifest[];
   /** Things worth telling the user that do not stop the archive from opening. */
   warnings: string[];
+  /**
+   * The walk (oci/walk.ts) of the archive's top index: index.json, or for a docker-archive without one the index
+   * its reader makes (one entry per image, RepoTags as ref.names). Write, rechain and `reachable` start here.
+   */
+  graph: IndexGraph;
 }
 
 export interface OpenImageOptions extends OpOptions {
@@ -104,7 +110,7 @@ export async function openImage(
     try {
       const layout = await readLayout(tree, opts);
       if (dockerManifest) mergeRepoTags(layout.images, dockerManifest);
-      return finish('oci-layout', tree, layout.images, new Map(), [...warnings, ...layout.warnings], layout.skipped, layout.index, dockerManifest);
+      return finish('oci-layout', tree, layout.images, new Map(), [...warnings, ...layout.warnings], layout.skipped, layout.index, dockerManifest, layout.graph);
     } catch (e) {
       if (!dockerManifest) throw e;
       warnings.push(`index.json could not be used (${asLwError(e).message}); opened through manifest.json instead.`);
@@ -112,7 +118,9 @@ export async function openImage(
   }
   if (dockerManifest) {
     const d = await readDockerArchive(tree, dockerManifest, opts);
-    return finish('docker-archive', tree, d.images, d.blobs, [...warnings, ...d.warnings], [], undefined, dockerManifest);
+    const top = dockerIndex(d.images);
+    const graph = await walkIndex(top, (dg) => d.blobs.get(dg), { signal: opts.signal });
+    return finish('docker-archive', tree, d.images, d.blobs, [...warnings, ...d.warnings], [], undefined, dockerManifest, graph);
   }
   throw new LwError('not-an-image', describeNonImage(tree));
 }
@@ -126,6 +134,7 @@ function finish(
   skipped: SkippedManifest[],
   index: ImageIndex | undefined,
   dockerManifest: DockerManifestEntry[] | undefined,
+  graph: IndexGraph,
 ): ImageArchive {
   for (const img of images)
     if (img.manifestBlob && !byDigest.has(img.manifestDescriptor.digest)) byDigest.set(img.manifestDescriptor.digest, img.manifestBlob);
@@ -137,8 +146,17 @@ function finish(
     images,
     skipped,
     warnings,
+    graph,
     blob: (digest) => byDigest.get(digest) ?? (ANY_DIGEST_RE.test(digest) ? tree.get(blobPath(digest)) : undefined),
   };
+}
+
+/**
+ * Every digest the archive's top index reaches (indexes, manifests, configs, layers, other listed blobs): what
+ * `gc` keeps and what is not an `unreferenced-blob`.
+ */
+export function reachable(archive: ImageArchive): Set<string> {
+  return reachableDigests(archive.graph);
 }
 
 /** Docker >= 25 writes both: RepoTags (full `name:tag`) join the ref.name tags of the image with that config. */

@@ -9,7 +9,8 @@ import { safeJoin } from './tree';
 import { asConfig, readJson } from './json';
 import type { Image, Layer } from './archive';
 import type { Descriptor, DockerManifestEntry, ImageManifest, Platform } from './types';
-import { DIGEST_RE, MediaType } from './types';
+import { AnnotationRefName, DIGEST_RE, MediaType } from './types';
+import type { ImageIndex } from './types';
 import { sha256Bytes, digestBlob } from '../digest';
 import { sniffBlob } from '../compress/detect';
 
@@ -98,6 +99,7 @@ export async function readDockerArchive(tree: FileTree, entries: DockerManifestE
       digest: await sha256Bytes(manifestBytes),
       size: manifestBytes.length,
     };
+    out.blobs.set(manifestDescriptor.digest, manifestBlob);
     const platform: Platform | undefined = config.os || config.architecture
       ? { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }
       : undefined;
@@ -171,4 +173,19 @@ function topLayerId(entry: DockerManifestEntry): string {
   const last = safeJoin(entry.Layers[entry.Layers.length - 1]);
   const m = HEX64.exec(last);
   return m ? m[1] : last.split('/')[0];
+}
+
+/**
+ * The index a docker-archive would have as an OCI layout: one entry per image (its synthesized manifest), one per
+ * RepoTag as a ref.name (kept whole, `name:tag`), none for a tagless image.
+ */
+export function dockerIndex(images: Image[]): ImageIndex {
+  const manifests: Descriptor[] = [];
+  for (const img of images) {
+    const d: Descriptor = { mediaType: img.manifestDescriptor.mediaType, digest: img.manifestDescriptor.digest, size: img.manifestDescriptor.size };
+    if (img.platform) d.platform = img.platform;
+    if (img.tags.length === 0) manifests.push(d);
+    for (const t of img.tags) manifests.push({ ...d, annotations: { [AnnotationRefName]: t } });
+  }
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };
 }

@@ -5,7 +5,8 @@
 import { LwError } from '../errors';
 import { tarBlob } from '../tar/writer';
 import type { TarHeaderInput } from '../tar/types';
-import { asIndex, asManifest, readJson } from './json';
+import { readJson } from './json';
+import { pathAnnotations, reachableDigests, walkIndex } from './walk';
 import type { ImageArchive } from './archive';
 import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, Platform } from './types';
 import {
@@ -13,7 +14,6 @@ import {
   AnnotationContainerdName,
   AnnotationRefName,
   blobPath,
-  isIndexMediaType,
   layerCompression,
   platformMatches,
 } from './types';
@@ -55,30 +55,17 @@ function layoutFiles(out: LayoutOut, extra: TarFile[] = []): TarFile[] {
 }
 
 /**
- * The archive as it stands, ready for a writer: every blob its images reach (input slices, never copies) and its
- * index. A docker-archive gets an index made for it: one entry per image, its synthesized manifest as a blob,
- * each RepoTag as a ref.name (kept whole, `name:tag`). Missing blobs are left out (writers then complain).
+ * The archive as it stands, ready for a writer: every blob its top index reaches (input slices, never copies) and
+ * that index (a docker-archive's is made by its reader: one entry per image, each RepoTag as a ref.name). Missing
+ * blobs are left out (writers then complain).
  */
 export function toLayout(archive: ImageArchive): LayoutOut {
   const blobs = new Map<string, Blob>();
-  const put = (digest: string, blob: Blob | undefined) => {
-    if (blob && !blobs.has(digest)) blobs.set(digest, blob);
-  };
-  for (const img of archive.images) {
-    for (const p of img.parents) put(p.digest, archive.blob(p.digest));
-    put(img.manifestDescriptor.digest, img.manifestBlob);
-    put(img.manifest.config.digest, img.configBlob);
-    for (const l of img.layers) put(l.descriptor.digest, l.blob);
+  for (const digest of reachableDigests(archive.graph)) {
+    const blob = archive.blob(digest);
+    if (blob) blobs.set(digest, blob);
   }
-  if (archive.index && archive.format === 'oci-layout') return { blobs, index: archive.index };
-  const manifests: Descriptor[] = [];
-  for (const img of archive.images) {
-    const d: Descriptor = { mediaType: img.manifestDescriptor.mediaType, digest: img.manifestDescriptor.digest, size: img.manifestDescriptor.size };
-    if (img.platform) d.platform = img.platform;
-    if (img.tags.length === 0) manifests.push(d);
-    for (const t of img.tags) manifests.push({ ...d, annotations: { [AnnotationRefName]: t } });
-  }
-  return { blobs, index: { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests } };
+  return { blobs, index: archive.graph.root };
 }
 
 /** An OCI archive: the tar of an OCI image layout, as `skopeo copy oci-archive:` and `umoci` (extracted) read it. */
@@ -129,24 +116,21 @@ async function jsonBlob(out: LayoutOut, digest: string): Promise<unknown> {
   return (await readJson(blob, digest)).value;
 }
 
-/** Image manifests reachable from the index, in order, with the ref.names (and containerd names) on the way. */
+/** Image manifests reachable from the index (oci/walk.ts), in order, with the ref.names (and containerd names) on the way. */
 async function findImages(out: LayoutOut): Promise<FoundImage[]> {
+  const graph = await walkIndex(out.index, (d) => out.blobs.get(d));
+  if (graph.issues.length) {
+    const i = graph.issues[0];
+    throw new LwError('corrupt', `The index ${i.descriptor.digest} cannot be written as a docker-archive: ${i.reason}.`, { blob: i.descriptor.digest });
+  }
+  const refs = pathAnnotations(graph, [AnnotationContainerdName, AnnotationRefName]);
   const found: FoundImage[] = [];
-  const walk = async (idx: ImageIndex, refs: string[], depth: number): Promise<void> => {
-    for (const d of idx.manifests) {
-      const here = [...refs];
-      for (const key of [AnnotationContainerdName, AnnotationRefName]) {
-        const v = d.annotations?.[key];
-        if (v && !here.includes(v)) here.push(v);
-      }
-      const value = await jsonBlob(out, d.digest);
-      if (isIndexMediaType(d.mediaType) || (!d.mediaType && Array.isArray((value as { manifests?: unknown }).manifests))) {
-        if (depth > 8) throw new LwError('corrupt', `The index ${d.digest} nests too deep.`, { blob: d.digest });
-        await walk(asIndex(value, d.digest), here, depth + 1);
-      } else found.push({ descriptor: d, manifest: asManifest(value, d.digest), refs: here });
-    }
-  };
-  await walk(out.index, [], 0);
+  for (const n of graph.nodes.values()) {
+    if (n.error?.code === 'missing-blob')
+      throw new LwError('missing-blob', `The output lacks ${n.digest}, which its index refers to.`, { blob: n.digest });
+    if (n.error) throw n.error;
+    if (n.kind === 'manifest' && n.manifest) found.push({ descriptor: n.descriptor, manifest: n.manifest, refs: refs.get(n.digest) ?? [] });
+  }
   return found;
 }
 

@@ -12,6 +12,7 @@ import { readJson } from '../oci/json';
 import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
 import type { Image, ImageArchive } from '../oci/archive';
+import { walkIndex } from '../oci/walk';
 import type { LayoutOut } from '../oci/write';
 import {
   AnnotationBaseDigest,
@@ -21,6 +22,7 @@ import {
   platformMatches,
   type Descriptor,
   type ImageConfig,
+  type ImageIndex,
   type ImageManifest,
   type Platform,
 } from '../oci/types';
@@ -138,14 +140,16 @@ async function scratchArchive(settings: BuildSettings): Promise<{ archive: Image
     [mDesc.digest, new Blob([mBytes as BlobPart])],
   ]);
   const image: Image = { tags: [], manifestDescriptor: mDesc, manifest, config, configBlob: blobs.get(cfgDesc.digest), layers: [], parents: [] };
+  const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [mDesc] };
   const archive: ImageArchive = {
     format: 'oci-layout',
     tree: { kind: 'dir', paths: () => [], get: () => undefined },
-    index: { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [mDesc] },
+    index,
     images: [image],
     blob: (d) => blobs.get(d),
     skipped: [],
     warnings: [],
+    graph: await walkIndex(index, (d) => blobs.get(d)),
   };
   return { archive, image };
 }
