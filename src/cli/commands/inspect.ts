@@ -23,7 +23,7 @@ export const command: CliCommand = {
       const d = imageDetails(img);
       ctx.out('');
       ctx.out(`Image ${i + 1}: ${r.tags.length ? r.tags.join(', ') : '(untagged)'}  [${r.platform}]`);
-      ctx.out(`  manifest  ${r.manifest.digest}  ${formatBytes(r.manifest.size)}  ${r.manifest.mediaType}${img.synthesized ? '  (from manifest.json)' : ''}`);
+      ctx.out(`  manifest  ${r.manifest.digest}  ${formatBytes(r.manifest.size)}  ${r.manifest.mediaType}${!img.manifestBlob ? '  (from manifest.json)' : ''}`);
       ctx.out(`  config    ${r.config.digest}  ${formatBytes(r.config.size)}`);
       if (d.created) ctx.out(`  created   ${d.created}${d.author ? `  by ${d.author}` : ''}`);
       if (d.entrypoint?.length) ctx.out(`  entrypoint ${JSON.stringify(d.entrypoint)}`);

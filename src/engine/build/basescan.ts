@@ -7,22 +7,12 @@
 
 import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
-import { decompressBlob } from '../compress/decompress';
 import { readTar } from '../tar/reader';
 import { cleanPath } from '../layers/paths';
 import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
 import type { Layer } from '../oci/archive';
 import { FsView } from './view';
 import { nodeFromEntry, type FsNode } from './types';
-
-function layerBlob(layer: Layer): Blob {
-  if (!layer.blob)
-    throw new LwError('missing-blob', `Base layer ${layer.index} (${layer.descriptor.digest}) is missing from the archive.`, {
-      blob: layer.descriptor.digest,
-      layer: layer.index,
-    });
-  return layer.blob;
-}
 
 /** Bytes of compressed input, for progress across all base layers. */
 function totalSize(layers: Layer[]): number {
@@ -34,12 +24,15 @@ export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<F
   const total = totalSize(layers);
   let before = 0;
   for (let li = 0; li < layers.length; li++) {
-    const blob = layerBlob(layers[li]);
+    const layer = layers[li];
+    let read = 0;
+    const label = `reading base layer ${li + 1}/${layers.length}`;
     const added: FsNode[] = [];
     const whiteouts: string[] = [];
     const opaques: string[] = [];
     let ordinal = 0;
-    for await (const item of readTar(decompressBlob(blob, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+    const onBytes = (n: number) => opts.onProgress?.(before + (read += n), total, label);
+    for await (const item of readTar(layer.uncompressed({ signal: opts.signal, onBytes }), { signal: opts.signal })) {
       throwIfAborted(opts.signal);
       const e = item.entry;
       const ord = ordinal++;
@@ -56,14 +49,13 @@ export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<F
       const n = nodeFromEntry(e, c.path, e.type === 'hardlink' ? cleanPath(e.linkpath).path : '');
       n.base = { layer: li, ordinal: ord };
       added.push(n);
-      opts.onProgress?.(before + Math.min(blob.size, e.dataOffset / 4), total, `reading base layer ${li + 1}/${layers.length}`);
     }
     // Whiteouts act on the layers below only, so they go first; then the layer's own entries, in tar order.
     for (const d of opaques) view.removeChildren(d);
     for (const p of whiteouts) view.remove(p);
     for (const n of added) view.put(n);
-    before += blob.size;
-    opts.onProgress?.(before, total, `reading base layer ${li + 1}/${layers.length}`);
+    before += layer.blob?.size ?? 0;
+    opts.onProgress?.(before, total, label);
   }
   return view;
 }
@@ -101,7 +93,7 @@ export async function fetchBaseContent(layers: Layer[], nodes: FsNode[], env: { 
       const byOrd = want.get(li) ?? new Map<number, FsNode[]>();
       const byTarget = wantHardlink.get(li) ?? new Map<string, FsNode[]>();
       let ordinal = 0;
-      for await (const item of readTar(decompressBlob(layerBlob(layers[li]), undefined, { signal: opts.signal }), { signal: opts.signal })) {
+      for await (const item of readTar(layers[li].uncompressed({ signal: opts.signal }), { signal: opts.signal })) {
         throwIfAborted(opts.signal);
         const ord = ordinal++;
         const e = item.entry;

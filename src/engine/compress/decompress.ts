@@ -22,11 +22,17 @@ export interface DecompressOptions {
    */
   nativeGunzip?: (() => TransformStream<Uint8Array, Uint8Array>) | null;
   /**
-   * Where the stored bytes come from; default io.ts sliceStream(blob) (4 MiB slices; a countedBlob's own counted
-   * stream for such a view). Called once per read of the blob, so a second time when gzip restarts with our own
+   * Where the stored bytes come from; default io.ts sliceStream(blob) (4 MiB slices). Called once per read of the
+   * blob, so a second time when gzip restarts with our own
    * decoder (layers/unpack.ts hashes the stored bytes this way).
    */
   open?: () => ReadableStream<Uint8Array>;
+  /**
+   * Stored bytes read, as increments, for progress. A gzip restart (see above) reads the blob again from its first
+   * byte: the abandoned read is taken back first (a negative increment), so the sum is always the bytes consumed.
+   * Not used with `open` (whoever opens counts).
+   */
+  onBytes?: (n: number) => void;
 }
 
 /**
@@ -238,7 +244,7 @@ export function decompressBlob(
   opts: DecompressOptions = {},
 ): ReadableStream<Uint8Array> {
   const native = opts.nativeGunzip === undefined ? defaultNative() : opts.nativeGunzip;
-  const open = opts.open ?? (() => (counted.has(blob) ? blob.stream() : sliceStream(blob, { signal: opts.signal })));
+  const open = opts.open ?? countingOpen(blob, opts.signal, opts.onBytes);
   return sourceStream(async () => {
     const k = kind ?? (await sniffBlob(blob));
     if (k === 'gzip') return new GzipBlobSource(open, native);
@@ -246,41 +252,23 @@ export function decompressBlob(
   }, opts.signal);
 }
 
-/** countedBlob views: decompressBlob reads them through their stream(), since slicing would bypass the counter. */
-const counted = new WeakSet<object>();
-
-/**
- * The blob, seen through a counter of the bytes its streams hand out, for progress in stored bytes: `onBytes` gets
- * the furthest position read. decompressBlob only calls slice() (to sniff) and stream() (once, or twice when the
- * native gzip decoder gives up and it restarts): counting per stream and reporting the furthest position keeps
- * progress monotonic across such a restart, and counts no byte twice. A Blob, so it also goes where a layer's blob
- * does (files' mergedView hands such views to build/basescan).
- */
-export function countedBlob(blob: Blob, onBytes: (pos: number) => void): Blob {
-  let furthest = 0;
-  const view = {
-    size: blob.size,
-    type: blob.type,
-    slice: (start?: number, end?: number, type?: string) => blob.slice(start, end, type),
-    arrayBuffer: () => blob.arrayBuffer(),
-    stream(): ReadableStream<Uint8Array> {
-      let pos = 0;
-      return sliceStream(blob).pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, ctrl) {
-            pos += chunk.length;
-            if (pos > furthest) {
-              furthest = pos;
-              onBytes(pos);
-            }
-            ctrl.enqueue(chunk);
-          },
-        }),
-      );
-    },
+/** Opens the blob in slices; with `onBytes`, each read counts its bytes and a re-open takes the last read back. */
+function countingOpen(blob: Blob, signal: AbortSignal | undefined, onBytes?: (n: number) => void): () => ReadableStream<Uint8Array> {
+  if (!onBytes) return () => sliceStream(blob, { signal });
+  let read = 0;
+  return () => {
+    if (read) onBytes(-read);
+    read = 0;
+    return sliceStream(blob, { signal }).pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctrl) {
+          read += chunk.length;
+          onBytes(chunk.length);
+          ctrl.enqueue(chunk);
+        },
+      }),
+    );
   };
-  counted.add(view);
-  return view as unknown as Blob;
 }
 
 /** Decompresses a stream that cannot be re-read (so gzip always takes the fflate decoder). */

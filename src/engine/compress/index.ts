@@ -1,5 +1,5 @@
 export { detectCompression, sniffBlob, SNIFF_BYTES, type Compression } from './detect';
-export { countedBlob, decompressBlob, decompressStream, sniffStream, type DecompressOptions } from './decompress';
+export { decompressBlob, decompressStream, sniffStream, type DecompressOptions } from './decompress';
 export { gzipStream } from './gzip';
 export { GunzipDecoder } from './gunzip';
 export { ZstdDecoder } from './zstd';

@@ -9,19 +9,12 @@ import { readJson } from './json';
 import { readLayout } from './layout';
 import { readDockerArchive, parseDockerManifest, configDigestFromPath, dockerIndex } from './docker';
 import { walkIndex, reachableDigests, type IndexGraph } from './walk';
+import type { Layer } from './layer';
+
+export type { Layer, LayerReadOptions } from './layer';
+export { makeLayer } from './layer';
 import type { Descriptor, DockerManifestEntry, ImageConfig, ImageIndex, ImageManifest, Platform } from './types';
 import { ANY_DIGEST_RE, blobPath } from './types';
-
-export interface Layer {
-  index: number;
-  descriptor: Descriptor;
-  /** From the config's rootfs.diff_ids at the same position (absent when the config lists fewer). */
-  diffId?: string;
-  /** The stored layer; undefined when the archive lacks it (reported by verify/diagnose, not at open). */
-  blob?: Blob;
-  /** Archive path of the layer file (docker-archive: "<id>/layer.tar"; OCI layout: "blobs/sha256/<hex>"). */
-  path?: string;
-}
 
 export interface Image {
   /**
@@ -35,15 +28,14 @@ export interface Image {
   manifest: ImageManifest;
   config: ImageConfig;
   configBlob?: Blob;
+  /** Where the archive keeps the config, for messages (a docker-archive's `<hex>.json`). */
+  configPath?: string;
   layers: Layer[];
-  /** Index descriptors from index.json down to (excluding) this manifest, for re-chaining. */
-  parents: Descriptor[];
-  /** The manifest's bytes: the stored blob, or (docker-archive) the manifest synthesized from manifest.json. */
+  /**
+   * The manifest as stored. Undefined when the archive stores none: a docker-archive's reader makes the manifest
+   * from manifest.json (archive.blob() still hands out those bytes, so writers and rechain store them).
+   */
   manifestBlob?: Blob;
-  /** True when the manifest is not stored in the archive but made up from Docker's manifest.json. */
-  synthesized?: boolean;
-  /** The manifest.json entry this image came from / is listed in (docker-archive, Docker >= 25 layouts). */
-  dockerEntry?: DockerManifestEntry;
 }
 
 /** A descriptor the reader could not open as an image (missing or broken blob, not an image manifest). */
@@ -159,13 +151,26 @@ export function reachable(archive: ImageArchive): Set<string> {
   return reachableDigests(archive.graph);
 }
 
+/**
+ * The indexes from the top index down to (excluding) the image's manifest, on the first path that reaches it:
+ * what a rewrite of the image re-addresses above it.
+ */
+export function indexesAbove(archive: ImageArchive, image: Image): Descriptor[] {
+  return archive.graph.nodes.get(image.manifestDescriptor.digest)?.parents ?? [];
+}
+
+/** The index document a digest names, if the top index reaches one. */
+export function indexDescriptor(archive: ImageArchive, digest: string): Descriptor | undefined {
+  const n = archive.graph.nodes.get(digest);
+  return n?.kind === 'index' ? n.descriptor : undefined;
+}
+
 /** Docker >= 25 writes both: RepoTags (full `name:tag`) join the ref.name tags of the image with that config. */
 function mergeRepoTags(images: Image[], entries: DockerManifestEntry[]): void {
   for (const entry of entries) {
     const digest = configDigestFromPath(entry.Config);
     for (const img of images) {
       if (img.manifest.config.digest !== digest) continue;
-      img.dockerEntry = entry;
       for (const t of entry.RepoTags ?? []) if (!img.tags.includes(t)) img.tags.push(t);
     }
   }

@@ -7,7 +7,8 @@ import type { OpOptions } from '../env';
 import type { FileTree } from './tree';
 import { safeJoin } from './tree';
 import { asConfig, readJson } from './json';
-import type { Image, Layer } from './archive';
+import type { Image } from './archive';
+import { makeLayer, type Layer } from './layer';
 import type { Descriptor, DockerManifestEntry, ImageManifest, Platform } from './types';
 import { AnnotationRefName, DIGEST_RE, MediaType } from './types';
 import type { ImageIndex } from './types';
@@ -73,7 +74,11 @@ export async function readDockerArchive(tree: FileTree, entries: DockerManifestE
       throw new LwError('missing-blob', `The config ${entry.Config} named by manifest.json is not in the archive.`, { entry: entry.Config });
     const { value, bytes } = await readJson(configBlob, entry.Config);
     const config = asConfig(value, entry.Config);
-    const configDigest = configDigestFromPath(entry.Config) ?? (await sha256Bytes(bytes));
+    // Named by its digest, as Docker writes it; but what counts is what the bytes hash to (moby's loader hashes the
+    // content too), so a config under another name is still the image's config, under its real address.
+    const configDigest = await sha256Bytes(bytes);
+    if (configDigestFromPath(entry.Config) && configDigestFromPath(entry.Config) !== configDigest)
+      out.warnings.push(`The config ${entry.Config} is not named by its digest; it hashes to ${configDigest} (Docker loads it by its content).`);
     out.blobs.set(configDigest, configBlob);
     const diffIds = config.rootfs?.diff_ids ?? [];
 
@@ -83,7 +88,8 @@ export async function readDockerArchive(tree: FileTree, entries: DockerManifestE
       const diffId = diffIds[index];
       const descriptor = await layerDescriptor(path, blob, diffId, entry, opts);
       if (blob) out.blobs.set(descriptor.digest, blob);
-      layers.push({ index, descriptor, diffId, blob, path });
+      const digestFromDiffId = descriptor.digest === diffId;
+      layers.push(makeLayer({ index, descriptor, diffId, blob, path, ...(digestFromDiffId ? { digestFromDiffId } : {}) }));
     }
 
     const manifest: ImageManifest = {
@@ -112,11 +118,8 @@ export async function readDockerArchive(tree: FileTree, entries: DockerManifestE
       manifest,
       config,
       configBlob,
+      configPath: entry.Config,
       layers,
-      parents: [],
-      manifestBlob,
-      synthesized: true,
-      dockerEntry: entry,
     });
   }
   return out;

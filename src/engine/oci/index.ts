@@ -6,6 +6,9 @@ export {
   type Image,
   type ImageArchive,
   type Layer,
+  type LayerReadOptions,
+  makeLayer,
+  reachable,
   type OpenImageOptions,
   type SkippedManifest,
 } from './archive';
@@ -20,3 +23,4 @@ export {
   type LayoutOut,
   type DockerArchiveOptions,
 } from './write';
+export { walkIndex, pathAnnotations, reachableDigests, MAX_INDEX_DEPTH, MAX_INDEX_DOCUMENTS, type IndexGraph, type WalkNode, type WalkIssue } from './walk';

@@ -4,6 +4,7 @@ import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import type { FileTree } from './tree';
 import { asConfig, asIndex, readJson } from './json';
+import { makeLayer } from './layer';
 import { walkIndex, pathAnnotations, type IndexGraph } from './walk';
 import type { Image, SkippedManifest } from './archive';
 import type { Descriptor, ImageIndex, ImageManifest, Platform } from './types';
@@ -63,7 +64,7 @@ export async function readLayout(tree: FileTree, opts: OpOptions): Promise<Layou
       continue;
     }
     try {
-      out.images.push(await readImage(tree, d, node.manifest, node.blob!, node.parents, tags.get(d.digest) ?? []));
+      out.images.push(await readImage(tree, d, node.manifest, node.blob!, tags.get(d.digest) ?? []));
     } catch (e) {
       const err = asLwError(e);
       if (err.code === 'cancelled') throw err;
@@ -88,7 +89,6 @@ async function readImage(
   d: Descriptor,
   manifest: ImageManifest,
   manifestBlob: Blob,
-  parents: Descriptor[],
   tags: string[],
 ): Promise<Image> {
   const configBlob = tree.get(blobPath(manifest.config.digest));
@@ -108,14 +108,9 @@ async function readImage(
     config,
     configBlob,
     manifestBlob,
-    parents,
-    layers: manifest.layers.map((l, index) => ({
-      index,
-      descriptor: l,
-      diffId: diffIds[index],
-      blob: tree.get(blobPath(l.digest)),
-      path: blobPath(l.digest),
-    })),
+    layers: manifest.layers.map((l, index) =>
+      makeLayer({ index, descriptor: l, diffId: diffIds[index], blob: tree.get(blobPath(l.digest)), path: blobPath(l.digest) }),
+    ),
   };
 }
 

@@ -11,7 +11,7 @@
 import { readJson } from '../oci/json';
 import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
-import type { Image, ImageArchive } from '../oci/archive';
+import { indexesAbove, type Image, type ImageArchive } from '../oci/archive';
 import { walkIndex } from '../oci/walk';
 import type { LayoutOut } from '../oci/write';
 import {
@@ -101,7 +101,7 @@ export function selectBaseImage(archive: ImageArchive, tag?: string, platform?: 
   const want = tag ?? 'latest';
   const tagged = candidates.filter((i) => i.tags.some((t) => tagMatches(t, want)));
   if (tagged.length) candidates = tagged;
-  else if (tag !== undefined || new Set(candidates.map((i) => i.parents[0]?.digest ?? i.manifestDescriptor.digest)).size !== 1)
+  else if (tag !== undefined || new Set(candidates.map((i) => indexesAbove(archive, i)[0]?.digest ?? i.manifestDescriptor.digest)).size !== 1)
     throw new LwError(
       'tag-not-found',
       `The base archive has no image tagged "${want}". Tags it has: ${allTags.length ? allTags.join(', ') : '(none)'}.`,
@@ -139,7 +139,7 @@ async function scratchArchive(settings: BuildSettings): Promise<{ archive: Image
     [cfgDesc.digest, new Blob([cfgBytes as BlobPart])],
     [mDesc.digest, new Blob([mBytes as BlobPart])],
   ]);
-  const image: Image = { tags: [], manifestDescriptor: mDesc, manifest, config, configBlob: blobs.get(cfgDesc.digest), layers: [], parents: [] };
+  const image: Image = { tags: [], manifestDescriptor: mDesc, manifest, config, configBlob: blobs.get(cfgDesc.digest), layers: [], manifestBlob: blobs.get(mDesc.digest) };
   const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [mDesc] };
   const archive: ImageArchive = {
     format: 'oci-layout',
@@ -162,7 +162,7 @@ function focus(archive: ImageArchive, image: Image): ImageArchive {
   return {
     ...archive,
     index: { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [top as Descriptor] },
-    images: [{ ...image, parents: [] }],
+    images: [image],
   };
 }
 

@@ -29,7 +29,7 @@
 import { asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import type { TarEntryType } from '../tar/types';
-import type { Image, ImageArchive } from '../oci/archive';
+import { indexesAbove, type Image, type ImageArchive } from '../oci/archive';
 import { MediaType, isLayerMediaType, type Descriptor } from '../oci/types';
 import { digestBlob } from '../digest/index';
 import { readLayer, type LayerFacts, type LayerRead, type ScanEntry } from '../layers/scan';
@@ -576,8 +576,8 @@ async function imageLayoutProblems(archive: ImageArchive, img: Image, image: num
   const docs: { what: string; d: Descriptor; blob?: Blob; skipDigest?: boolean }[] = [
     { what: 'The config', d: cd, blob: img.configBlob },
   ];
-  if (!img.synthesized) docs.push({ what: 'The manifest', d: img.manifestDescriptor, blob: img.manifestBlob });
-  for (const p of img.parents) docs.push({ what: 'The index', d: p, blob: archive.blob(p.digest) });
+  if (img.manifestBlob) docs.push({ what: 'The manifest', d: img.manifestDescriptor, blob: img.manifestBlob });
+  for (const p of indexesAbove(archive, img)) docs.push({ what: 'The index', d: p, blob: archive.blob(p.digest) });
   for (const { what, d, blob } of docs) {
     if (!blob) {
       out.push({ code: 'missing-blob', severity: 'error', image, blob: d.digest, message: `${what} ${d.digest} is not in the archive: no engine can load this image.` });
@@ -588,8 +588,6 @@ async function imageLayoutProblems(archive: ImageArchive, img: Image, image: num
         code: 'size-mismatch', severity: 'error', image, blob: d.digest, fix: 'fix-descriptors', expected: String(d.size), actual: String(blob.size),
         message: `${what} ${d.digest} is ${blob.size} bytes but its descriptor says ${d.size}: engines stop reading at the declared size and refuse the image. Fix: correct the descriptor.`,
       });
-    // A docker-archive config is named by its file; its digest is what the file hashes to.
-    if (img.synthesized && what === 'The config') continue;
     const actual = await digestBlob(blob, { signal: opts.signal });
     if (actual !== d.digest)
       out.push({
@@ -640,7 +638,7 @@ async function imageLayoutProblems(archive: ImageArchive, img: Image, image: num
         code: 'missing-blob', severity: 'error', image, layer: l.index, blob: l.descriptor.digest, paths: l.path ? [l.path] : undefined,
         message: `Layer ${l.index} (${l.descriptor.digest}) is not in the archive: no engine can load this image.`,
       });
-    else if (!(img.synthesized && l.descriptor.digest === l.diffId) && l.blob.size !== l.descriptor.size)
+    else if (!l.digestFromDiffId && l.blob.size !== l.descriptor.size)
       out.push({
         code: 'size-mismatch', severity: 'error', image, layer: l.index, blob: l.descriptor.digest, fix: 'fix-descriptors',
         expected: String(l.descriptor.size), actual: String(l.blob.size),
@@ -699,7 +697,7 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
       if (l.blob && !layerJobs.has(l.descriptor.digest))
         layerJobs.set(l.descriptor.digest, {
           blob: l.blob, image, layer: l.index, diffId: l.diffId, declared: l.descriptor,
-          synthesizedDigest: !!img.synthesized && l.descriptor.digest === l.diffId,
+          synthesizedDigest: !!l.digestFromDiffId,
         });
   });
   const total = opts.layoutOnly ? 0 : [...layerJobs.values()].reduce((n, j) => n + j.blob.size, 0);

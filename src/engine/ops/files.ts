@@ -8,7 +8,6 @@
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
-import { countedBlob, decompressBlob } from '../compress/decompress';
 import { readTar } from '../tar/reader';
 import type { TarEntryType } from '../tar/types';
 import { ancestorsOf, cleanPath, type PathProblem } from '../layers/paths';
@@ -85,10 +84,10 @@ export async function listLayer(archive: ImageArchive, imageIndex: number, layer
   const layer = imageLayer(archive, imageIndex, layerIndex);
   const total = layer.blob.size;
   const label = `listing layer ${layerIndex}`;
-  const src = countedBlob(layer.blob, (n) => onProgress?.(n, total, label));
+  let read = 0;
   const out: FileEntry[] = [];
   try {
-    for await (const item of readTar(decompressBlob(src, undefined, { signal }), { signal })) {
+    for await (const item of readTar(layer.uncompressed({ signal, onBytes: (n) => onProgress?.((read += n), total, label) }), { signal })) {
       const e = item.entry;
       const c = cleanPath(e.path);
       const f: FileEntry = {
@@ -141,14 +140,7 @@ export async function mergedView(archive: ImageArchive, imageIndex: number, upto
   const layers = img.layers.slice(0, upto + 1);
   for (const l of layers) present(l);
   const total = layers.reduce((s, l) => s + l.blob!.size, 0);
-  const wrapped = layers.map((l, i) => {
-    const base = layers.slice(0, i).reduce((s, x) => s + x.blob!.size, 0);
-    return {
-      ...l,
-      blob: countedBlob(l.blob!, (n) => onProgress?.(base + n, total, `reading layer ${i + 1} of ${layers.length}`)),
-    };
-  });
-  const view = await scanBase(wrapped, { signal });
+  const view = await scanBase(layers, { signal, onProgress });
 
   const out: MergedEntry[] = [];
   const seen = new Set<string>();
@@ -262,11 +254,11 @@ async function copyEntry(
 ): Promise<Copied | undefined> {
   const { signal, onProgress } = opts;
   const total = layer.blob.size;
-  const src = countedBlob(layer.blob, (n) => onProgress?.(n, total, 'reading layer'));
+  let read = 0;
   const files: [string, number][] = [];
   let found: Copied | undefined;
   let ordinal = 0;
-  for await (const item of readTar(decompressBlob(src, undefined, { signal }), { signal })) {
+  for await (const item of readTar(layer.uncompressed({ signal, onBytes: (n) => onProgress?.((read += n), total, 'reading layer') }), { signal })) {
     const ord = ordinal++;
     const e = item.entry;
     const p = cleanPath(e.path).path;

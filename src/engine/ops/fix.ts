@@ -8,11 +8,11 @@
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
-import type { ImageArchive } from '../oci/archive';
+import { indexDescriptor, indexesAbove, type ImageArchive } from '../oci/archive';
 import { MediaType, layerCompression, type Descriptor } from '../oci/types';
 import { readTar } from '../tar/reader';
 import type { TarEntry } from '../tar/types';
-import { countedBlob, decompressBlob } from '../compress/index';
+import { decompressBlob } from '../compress/index';
 import { encodeLayer } from '../layers/encode';
 import { rechain, type RechainResult } from '../mutate/rechain';
 import type { BlobReplacement } from '../mutate/types';
@@ -229,15 +229,11 @@ export async function rewriteLayer(
   opts: OpOptions & { onBytes?: (n: number) => void; append?: FsNode[] } = {},
 ): Promise<{ layer: BlobReplacement & { diffId: string }; dropped: number }> {
   let dropped = 0;
-  // Increments of the furthest stored position read (decompressBlob may restart: no byte counts twice).
-  let pos = 0;
-  const onBytes = opts.onBytes;
-  const src = onBytes ? countedBlob(blob, (p) => (onBytes(p - pos), (pos = p))) : blob;
   const layer = await encodeLayer(
     async (w) => {
       let ordinal = 0;
       let pendingGlobal: Uint8Array | undefined;
-      for await (const item of readTar(decompressBlob(src, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+      for await (const item of readTar(decompressBlob(blob, undefined, { signal: opts.signal, onBytes: opts.onBytes }), { signal: opts.signal })) {
         throwIfAborted(opts.signal);
         const o = ordinal++;
         if (drop.has(o)) {
@@ -343,17 +339,16 @@ export async function fix(archive: ImageArchive, repairs: Repair[], env: { scrat
       for (const img of archive.images) {
         if (img.manifest.config.digest === d) return 'config';
         if (img.manifestDescriptor.digest === d) return 'manifest';
-        if (img.parents.some((p) => p.digest === d)) return 'index';
       }
-      return undefined;
+      return indexDescriptor(archive, d) ? 'index' : undefined;
     };
     const order = { config: 0, manifest: 1, index: 2, layer: -1 } as const;
     const docs: RewrittenBlob[] = [];
     for (const [old, nd] of out.changed) {
       const kind = kindOf(old);
       if (!kind) continue;
-      const image = archive.images.findIndex((img) => img.manifest.config.digest === old || img.manifestDescriptor.digest === old || img.parents.some((p) => p.digest === old));
-      const oldSize = kind === 'config' ? archive.images[image].manifest.config.size : kind === 'manifest' ? archive.images[image].manifestDescriptor.size : archive.images[image].parents.find((p) => p.digest === old)!.size;
+      const image = archive.images.findIndex((img) => img.manifest.config.digest === old || img.manifestDescriptor.digest === old || indexesAbove(archive, img).some((p) => p.digest === old));
+      const oldSize = kind === 'config' ? archive.images[image].manifest.config.size : kind === 'manifest' ? archive.images[image].manifestDescriptor.size : indexDescriptor(archive, old)!.size;
       docs.push({ kind, image, before: { digest: old, size: oldSize }, after: { digest: nd.digest, size: nd.size } });
     }
     docs.sort((a, b) => order[a.kind] - order[b.kind]);
@@ -368,10 +363,8 @@ function findDescriptor(archive: ImageArchive, digest: string): Descriptor | und
   for (const img of archive.images) {
     if (img.manifest.config.digest === digest) return img.manifest.config;
     if (img.manifestDescriptor.digest === digest) return img.manifestDescriptor;
-    const p = img.parents.find((x) => x.digest === digest);
-    if (p) return p;
   }
-  return undefined;
+  return indexDescriptor(archive, digest);
 }
 
 /**
@@ -399,7 +392,7 @@ async function carriedNodes(
   const app = new Map<string, FsNode>();
   const whiteouts: string[] = [];
   let ordinal = 0;
-  for await (const item of readTar(decompressBlob(layer.blob, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+  for await (const item of readTar(layer.uncompressed({ signal: opts.signal }), { signal: opts.signal })) {
     throwIfAborted(opts.signal);
     const o = ordinal++;
     const e = item.entry;

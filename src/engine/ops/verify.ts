@@ -1,15 +1,15 @@
 // verify: every blob the images reach is checked for size and digest, every layer's uncompressed content against
-// the config's diff_id. A layer is read once (layers/unpack.ts): the compressed bytes are hashed on their way into
-// the decompressor.
+// the config's diff_id. A layer is read once (layer.unpack(), layers/unpack.ts): the compressed bytes are hashed on
+// their way into the decompressor.
 // All problems are collected (it never stops at the first); only cancellation ends it early.
 
 import { asLwError, throwIfAborted, type ErrorCode } from '../errors';
 import type { OpOptions } from '../env';
-import type { ImageArchive } from '../oci/archive';
+import { indexesAbove, type ImageArchive, type Layer } from '../oci/archive';
 import type { Descriptor } from '../oci/types';
-import { DIGEST_RE, layerCompression } from '../oci/types';
+import { DIGEST_RE, blobPath, layerCompression } from '../oci/types';
 import { digestBlob } from '../digest';
-import { unpackLayer, type UnpackCache } from '../layers/unpack';
+import type { UnpackCache } from '../layers/unpack';
 
 export type VerifyProblemCode = Extract<
   ErrorCode,
@@ -46,11 +46,9 @@ interface Job {
   descriptor: Descriptor;
   blob?: Blob;
   image: number;
-  layer?: number;
+  /** The model layer (kind 'layer'): read through layer.unpack(). */
+  layer?: Layer;
   path?: string;
-  diffId?: string;
-  /** Docker-archive layer whose digest was taken from the diff_id: only the diff_id check means anything. */
-  digestIsDiffId?: boolean;
 }
 
 const PROGRESS_STEP = 1024 * 1024;
@@ -70,19 +68,18 @@ function plan(archive: ImageArchive): Job[] {
     if (!jobs.has(j.descriptor.digest)) jobs.set(j.descriptor.digest, j);
   };
   archive.images.forEach((img, image) => {
-    for (const p of img.parents) add({ kind: 'index', descriptor: p, blob: archive.blob(p.digest), image });
-    if (!img.synthesized) add({ kind: 'manifest', descriptor: img.manifestDescriptor, blob: img.manifestBlob, image });
-    add({ kind: 'config', descriptor: img.manifest.config, blob: img.configBlob, image, path: img.dockerEntry && img.synthesized ? img.dockerEntry.Config : undefined });
+    for (const p of indexesAbove(archive, img)) add({ kind: 'index', descriptor: p, blob: archive.blob(p.digest), image });
+    // A manifest the archive does not store (a docker-archive's, made from manifest.json) has nothing to check.
+    if (img.manifestBlob) add({ kind: 'manifest', descriptor: img.manifestDescriptor, blob: img.manifestBlob, image });
+    add({ kind: 'config', descriptor: img.manifest.config, blob: img.configBlob, image, path: img.configPath });
     for (const l of img.layers)
       add({
         kind: 'layer',
         descriptor: l.descriptor,
         blob: l.blob,
+        layer: l,
         image,
-        layer: l.index,
-        path: img.synthesized ? l.path : undefined,
-        diffId: l.diffId,
-        digestIsDiffId: img.synthesized && l.descriptor.digest === l.diffId,
+        path: l.path && l.path !== blobPath(l.descriptor.digest) ? l.path : undefined,
       });
   });
   return [...jobs.values()];
@@ -132,7 +129,7 @@ async function run(archive: ImageArchive, opts: VerifyOptions): Promise<VerifyRe
   let checked = 0;
   for (const job of jobs) {
     throwIfAborted(opts.signal);
-    const base = { blob: job.descriptor.digest, image: job.image, layer: job.layer, path: job.path };
+    const base = { blob: job.descriptor.digest, image: job.image, layer: job.layer?.index, path: job.path };
     const name = describe(job);
     if (!job.blob) {
       problems.push({ ...base, code: 'missing-blob', message: `${name} is not in the archive.` });
@@ -169,7 +166,7 @@ function problemCode(code: ErrorCode): VerifyProblemCode {
 }
 
 function describe(j: Job): string {
-  const what = j.kind === 'layer' ? `Layer ${j.layer}` : j.kind === 'config' ? 'The config' : j.kind === 'manifest' ? 'The manifest' : 'The index';
+  const what = j.kind === 'layer' ? `Layer ${j.layer?.index}` : j.kind === 'config' ? 'The config' : j.kind === 'manifest' ? 'The manifest' : 'The index';
   return `${what} ${j.descriptor.digest}${j.path ? ` (${j.path})` : ''}`;
 }
 
@@ -185,13 +182,13 @@ async function checkBlob(
   { signal, cache }: VerifyOptions,
 ): Promise<void> {
   const d = job.descriptor;
-  if (!job.digestIsDiffId && blob.size !== d.size)
+  if (!job.layer?.digestFromDiffId && blob.size !== d.size)
     problems.push({ ...base, code: 'size-mismatch', expected: String(d.size), actual: String(blob.size), message: `${name} is ${blob.size} bytes; its descriptor says ${d.size}.` });
   const digestOk = DIGEST_RE.test(d.digest);
   if (!digestOk)
     problems.push({ ...base, code: 'unsupported-media-type', message: `${name}: only sha256 digests can be checked.` });
 
-  if (job.kind !== 'layer') {
+  if (!job.layer) {
     if (!digestOk) return;
     const actual = await digestBlob(blob, { signal, onProgress: progressDelta(advance) });
     if (actual !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, actual, name));
@@ -204,7 +201,7 @@ async function checkBlob(
   const declared = layerCompression(d.mediaType);
   if (declared === undefined)
     problems.push({ ...base, code: 'unsupported-media-type', message: `${name} has media type ${d.mediaType || '(none)'}, which is not a layer type layerwright reads.` });
-  const r = await unpackLayer(blob, { signal, onBytes: advance, cache });
+  const r = await job.layer.unpack({ signal, onBytes: advance, cache });
   if (r.compression === 'bzip2' || r.compression === 'xz') {
     problems.push({ ...base, code: 'unsupported-media-type', message: `${name} is ${r.compression}-compressed; only gzip, zstd and plain tar layers can be checked.` });
     if (digestOk && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
@@ -212,18 +209,19 @@ async function checkBlob(
   }
   if (r.size !== blob.size)
     problems.push({ ...base, code: 'truncated', message: `${name}: read ${r.size} of ${blob.size} bytes.` });
-  if (digestOk && !job.digestIsDiffId && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
+  if (digestOk && !job.layer.digestFromDiffId && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
   if (r.error) {
     problems.push({ ...base, code: problemCode(r.error.code), message: `${name}: ${r.error.message}` });
     return;
   }
-  if (job.diffId !== undefined && r.diffId !== job.diffId)
+  const diffId = job.layer.diffId;
+  if (diffId !== undefined && r.diffId !== diffId)
     problems.push({
       ...base,
       code: 'diffid-mismatch',
-      expected: job.diffId,
+      expected: diffId,
       actual: r.diffId,
-      message: `${name} uncompresses to ${r.diffId}, but the config's diff_id says ${job.diffId}.`,
+      message: `${name} uncompresses to ${r.diffId}, but the config's diff_id says ${diffId}.`,
     });
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';
 import { memoryScratch } from '../../../src/engine/env';
-import { openImage } from '../../../src/engine/oci/archive';
+import { indexesAbove, openImage } from '../../../src/engine/oci/archive';
 import { MediaType, blobPath } from '../../../src/engine/oci/types';
 import { inspect, imageDetails } from '../../../src/engine/ops/inspect';
 import { verify } from '../../../src/engine/ops/verify';
@@ -82,7 +82,7 @@ describe('openImage: OCI layout', () => {
       ['linux/amd64', ['1.0']],
       ['linux/arm64/v8', ['1.0']],
     ]);
-    expect(archive.images[1].parents.map((p) => p.digest)).toEqual([built.nestedIndex!.digest]);
+    expect(indexesAbove(archive, archive.images[1]).map((p) => p.digest)).toEqual([built.nestedIndex!.digest]);
     const v = await verify(archive);
     expect(v.ok).toBe(true);
     // nested index + 2 manifests + 2 configs + 2 distinct layers (the arm64 image's only layer is amd64's first)
@@ -212,7 +212,7 @@ describe('openImage: docker-archive', () => {
     expect(img.config.digest).toBe(legacy.configDigest);
     expect(img.manifest.mediaType).toBe(MediaType.DockerManifest);
     expect(img.layers.map((l) => [l.digest, l.diffId, l.mediaType])).toEqual(legacy.diffIds.map((d) => [d, d, MediaType.DockerLayer]));
-    expect(archive.images[0].synthesized).toBe(true);
+    expect(archive.images[0].manifestBlob).toBeUndefined();
     expect(archive.blob(img.manifest.digest)).toBeDefined();
     const v = await verify(archive);
     expect(v.problems).toEqual([]);
