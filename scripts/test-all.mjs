@@ -8,6 +8,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 const only = process.argv.slice(2); // e.g. `npm test -- unit e2e`
 const suites = [
   { name: 'typecheck', cmd: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  // The engine alone, without DOM or Node types: it may use only what browsers and Node both have.
+  { name: 'typecheck', cmd: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.engine.json'] },
+  // No import cycles between modules.
+  { name: 'typecheck', cmd: ['npx', 'madge', '--circular', '--extensions', 'ts', 'src', 'workers'] },
   { name: 'svelte-check', cmd: ['npx', 'svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error'] },
   { name: 'unit', vitest: 'vitest.config.ts' },
   { name: 'e2e', vitest: 'vitest.e2e.config.ts' },

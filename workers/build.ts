@@ -1,11 +1,11 @@
 // The worker's `build` job (issue 4): base = an image of an open session (or none), app rootfs = Files posted
 // from the UI. The result is opened as a new session so the normal image view shows it (layers, Download).
 
-import type { Scratch, OpOptions } from '../src/engine/env';
-import { openImage, type ImageArchive } from '../src/engine/oci/archive';
-import { writeOciArchive } from '../src/engine/oci/write';
-import { build, type BuildResult } from '../src/engine/ops/build';
-import type { BuildSettings } from '../src/engine/ops/config';
+import type { Scratch, OpOptions } from '../src/engine/index';
+import { openImage, type ImageArchive } from '../src/engine/index';
+import { writeOciArchive } from '../src/engine/index';
+import { build, type BuildResult } from '../src/engine/index';
+import type { BuildSettings } from '../src/engine/index';
 import { summarize, type OpenSummary } from '../src/ui/summary';
 
 export interface BuildJobInput {

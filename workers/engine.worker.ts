@@ -5,16 +5,16 @@
 // `runJob('name', [args...])` (src/ui/engine.ts), which supplies the job id and the progress callback.
 
 import * as Comlink from 'comlink';
-import { LwError, asLwError, type ErrorCode, type ErrorWhere } from '../src/engine/errors';
-import type { OpOptions, Scratch } from '../src/engine/env';
-import { openImage, type ImageArchive } from '../src/engine/oci/archive';
-import { verify as verifyOp, type VerifyResult } from '../src/engine/ops/verify';
-import { UnpackCache } from '../src/engine/layers/unpack';
+import { LwError, asLwError, type ErrorCode, type ErrorWhere } from '../src/engine/index';
+import type { OpOptions, Scratch } from '../src/engine/index';
+import { openImage, type ImageArchive } from '../src/engine/index';
+import { verify as verifyOp, type VerifyResult } from '../src/engine/index';
+import { UnpackCache } from '../src/engine/index';
 import { browserScratch } from '../src/platform/browser';
 import { summarize, type OpenSummary } from '../src/ui/summary';
 import { buildJob } from './build';
 import { diagnoseJob, fixJob, exportJob } from './fix';
-import { extractFile, listLayer, mergedView, packEntries, type AnyEntry } from '../src/engine/ops/files';
+import { extractFile, listLayer, mergedView, packEntries, type AnyEntry } from '../src/engine/index';
 
 /** Progress as the UI receives it: bytes done/total and what is being worked on. */
 export type ProgressCallback = (done: number, total: number, label?: string) => void;

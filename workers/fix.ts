@@ -3,14 +3,14 @@
 // The exported Blob is composed of input File slices, OPFS scratch files and small JSON: never one big buffer
 // (Chromium cannot download an in-memory Blob of 512 MiB or more).
 
-import type { Scratch, OpOptions } from '../src/engine/env';
-import { LwError } from '../src/engine/errors';
-import { openImage, type ImageArchive } from '../src/engine/oci/archive';
-import { writeDockerArchive, writeOciArchive, type LayoutOut } from '../src/engine/oci/write';
-import { diagnose, type Problem } from '../src/engine/ops/diagnose';
-import { fix, planFix, type Repair, type RepairId, type RewrittenBlob } from '../src/engine/ops/fix';
-import { rechain } from '../src/engine/mutate/rechain';
-import type { UnpackCache } from '../src/engine/layers/unpack';
+import type { Scratch, OpOptions } from '../src/engine/index';
+import { LwError } from '../src/engine/index';
+import { openImage, type ImageArchive } from '../src/engine/index';
+import { writeDockerArchive, writeOciArchive, type LayoutOut } from '../src/engine/index';
+import { diagnose, type Problem } from '../src/engine/index';
+import { fix, planFix, type Repair, type RepairId, type RewrittenBlob } from '../src/engine/index';
+import { rechain } from '../src/engine/index';
+import type { UnpackCache } from '../src/engine/index';
 import { summarize, type OpenSummary } from '../src/ui/summary';
 
 interface Ctx {

@@ -1,5 +1,5 @@
 // What a CLI verb is, and the context main.ts hands it. A verb is one file, src/cli/commands/<verb>.ts, exporting
-// `command: CliCommand`; main.ts finds it by file name, so adding a verb touches no other file.
+// `command: CliCommand`, and one line in main.ts's COMMANDS registers it under its verb.
 //
 //   // src/cli/commands/diagnose.ts
 //   export const command: CliCommand = {
@@ -18,9 +18,7 @@
 // by main.ts — just throw it) or bad usage.
 
 import type { ParseArgsConfig } from 'node:util';
-import type { OpOptions, Progress } from '../engine/env';
-import type { Deflater } from '../engine/compress/gzip';
-import type { ImageArchive, OpenImageOptions } from '../engine/oci/archive';
+import type { Deflater, ImageArchive, OpOptions, OpenImageOptions, Progress } from '../engine/index';
 import type { NodeScratch } from '../platform/node';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;

@@ -5,11 +5,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
-import { LwError } from '../engine/errors';
-import { formatBytes } from '../engine/units';
-import type { Progress } from '../engine/env';
-import type { Deflater } from '../engine/compress/gzip';
-import { openImage } from '../engine/oci/archive';
+import { LwError, formatBytes, openImage, type Deflater, type Progress } from '../engine/index';
 import { nodeScratch, openPath } from '../platform/node';
 import type { CliContext } from './command';
 

@@ -1,34 +1,34 @@
-// layerwright CLI: `npm run -s cli -- <verb> ...`. A thin door on the engine: each verb is a file in ./commands
-// (see command.ts for how to add one); this file finds it, parses its options, runs it and maps errors to exit codes.
+// layerwright CLI: `npm run -s cli -- <verb> ...`. A thin door on the engine (src/engine/index.ts): each verb is a
+// file in ./commands, registered by name below (see command.ts); this file parses its options, runs it and maps
+// errors to exit codes.
 
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { asLwError, LwError } from '../engine/errors';
+import { asLwError, LwError } from '../engine/index';
 import type { CliCommand } from './command';
 import { makeContext, processIO, type CliIO } from './context';
+import { command as build } from './commands/build';
+import { command as diagnose } from './commands/diagnose';
+import { command as fix } from './commands/fix';
+import { command as inspect } from './commands/inspect';
+import { command as ls } from './commands/ls';
+import { command as verify } from './commands/verify';
 
-const COMMANDS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+/** Every verb, registered here by name (README's "Contract": these names stay stable). */
+const COMMANDS: Record<string, CliCommand> = { build, diagnose, fix, inspect, ls, verify };
 
-/** Verbs are the file names in ./commands (diagnose.ts → `diagnose`). */
 export function listVerbs(): string[] {
-  return readdirSync(COMMANDS_DIR)
-    .filter((f) => /^[a-z][a-z0-9-]*\.ts$/.test(f) && !f.endsWith('.test.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
+  return Object.keys(COMMANDS).sort();
 }
 
-async function loadCommand(verb: string): Promise<CliCommand | undefined> {
-  if (!listVerbs().includes(verb)) return undefined;
-  const mod = (await import(pathToFileURL(join(COMMANDS_DIR, `${verb}.ts`)).href)) as { command?: CliCommand };
-  return mod.command;
+function loadCommand(verb: string): CliCommand | undefined {
+  return Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
 }
 
 async function usage(io: CliIO): Promise<void> {
   const lines = ['Usage: npm run -s cli -- <verb> [options]', '', 'Verbs:'];
   for (const verb of listVerbs()) {
-    const c = await loadCommand(verb);
+    const c = loadCommand(verb);
     // Long usages (build) get their summary on the next line.
     if (c) lines.push(c.usage.length <= 40 ? `  ${c.usage.padEnd(40)}  ${c.summary}` : `  ${c.usage}\n  ${''.padEnd(40)}  ${c.summary}`);
   }
@@ -43,7 +43,7 @@ export async function main(argv: string[], io: CliIO = processIO(), signal?: Abo
     await usage(io);
     return verb ? 0 : 2;
   }
-  const cmd = await loadCommand(verb);
+  const cmd = loadCommand(verb);
   if (!cmd) {
     io.stderr(`error[invalid-argument]: unknown verb "${verb}" (known: ${listVerbs().join(', ')})\n`);
     return 2;

@@ -4,11 +4,11 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CliCommand } from '../command';
 import { formatBytes } from '../context';
-import { LwError } from '../../engine/errors';
+import { LwError } from '../../engine/index';
 import { openPath } from '../../platform/node';
-import { build } from '../../engine/ops/build';
-import { parseSourceDateEpoch, type BuildSettings } from '../../engine/ops/config';
-import { writeDockerArchive, writeOciArchive } from '../../engine/oci/write';
+import { build } from '../../engine/index';
+import { parseSourceDateEpoch, type BuildSettings } from '../../engine/index';
+import { writeDockerArchive, writeOciArchive } from '../../engine/index';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);

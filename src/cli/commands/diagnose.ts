@@ -3,7 +3,7 @@
 // 0 otherwise (warnings and info only, or nothing), 2 when the image cannot be opened.
 
 import type { CliCommand } from '../command';
-import { diagnoseDetailed, hasErrors, type Problem } from '../../engine/ops/diagnose';
+import { diagnoseDetailed, hasErrors, type Problem } from '../../engine/index';
 
 /** The --json form of a problem: stable fields only (no internal entry ordinals). */
 export function problemJson(p: Problem): Record<string, unknown> {

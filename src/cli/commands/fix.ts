@@ -5,10 +5,10 @@
 // some errors have no safe repair (they are listed); 2 failure.
 
 import type { CliCommand } from '../command';
-import { LwError } from '../../engine/errors';
-import { diagnose, type Problem } from '../../engine/ops/diagnose';
-import { defaultRepairs, fix, planFix, type RepairId } from '../../engine/ops/fix';
-import { writeDockerArchive, writeOciArchive } from '../../engine/oci/write';
+import { LwError } from '../../engine/index';
+import { diagnose, type Problem } from '../../engine/index';
+import { defaultRepairs, fix, planFix, type RepairId } from '../../engine/index';
+import { writeDockerArchive, writeOciArchive } from '../../engine/index';
 import { formatBytes } from '../context';
 
 export const command: CliCommand = {

@@ -2,7 +2,7 @@
 
 import type { CliCommand } from '../command';
 import { formatBytes } from '../context';
-import { imageDetails, inspect } from '../../engine/ops/inspect';
+import { imageDetails, inspect } from '../../engine/index';
 
 export const command: CliCommand = {
   usage: 'inspect IMAGE [--json]',

@@ -2,8 +2,8 @@
 // `ls -l`-like lines or JSON rows (ops/files). Whiteouts are marked with what they delete.
 
 import type { CliCommand } from '../command';
-import { LwError } from '../../engine/errors';
-import { listLayer, mergedView, modeString, type FileEntry, type MergedEntry } from '../../engine/ops/files';
+import { LwError } from '../../engine/index';
+import { listLayer, mergedView, modeString, type FileEntry, type MergedEntry } from '../../engine/index';
 
 function intOption(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;

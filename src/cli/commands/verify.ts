@@ -1,7 +1,7 @@
 // verify IMAGE [--json]: every blob's size and digest, every layer's diff_id. Exit 1 when anything is wrong.
 
 import type { CliCommand } from '../command';
-import { verify } from '../../engine/ops/verify';
+import { verify } from '../../engine/index';
 
 export const command: CliCommand = {
   usage: 'verify IMAGE [--json]',

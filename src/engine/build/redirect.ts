@@ -9,7 +9,11 @@ import { baseOf, parentOf } from '../layers/paths';
 import { LwError } from '../errors';
 import { resolvePath, type FsView, type Lookup } from './view';
 import type { CarryConflict, FsNode } from './types';
-import type { ContentAccess } from './plan';
+
+/** What a redirect needs of plan.ts's ContentAccess (declared here so the two modules do not import each other). */
+interface ContentHasher {
+  hash(n: FsNode): Promise<string | undefined>;
+}
 
 export interface Redirect {
   /** App directory that the base has as a symlink. */
@@ -21,7 +25,7 @@ export interface Redirect {
 export async function redirectThroughBaseLinks(
   app: Map<string, FsNode>,
   view: FsView,
-  access: ContentAccess,
+  access: ContentHasher,
 ): Promise<{ app: Map<string, FsNode>; redirects: Redirect[]; conflicts: CarryConflict[] }> {
   // A base symlink is followed unless the app replaces it with a non-directory of its own.
   const lookup: Lookup = (p) => {

@@ -7,7 +7,7 @@ import type { OpOptions } from '../env';
 import type { FileTree } from './tree';
 import { safeJoin } from './tree';
 import { asConfig, readJson } from './json';
-import type { Image } from './archive';
+import type { Image } from './model';
 import { makeLayer, type Layer } from './layer';
 import type { Descriptor, DockerManifestEntry, ImageManifest, Platform } from './types';
 import { AnnotationRefName, DIGEST_RE, MediaType } from './types';

@@ -6,7 +6,7 @@ import type { FileTree } from './tree';
 import { asConfig, asIndex, readJson } from './json';
 import { makeLayer } from './layer';
 import { walkIndex, pathAnnotations, type IndexGraph } from './walk';
-import type { Image, SkippedManifest } from './archive';
+import type { Image, SkippedManifest } from './model';
 import type { Descriptor, ImageIndex, ImageManifest, Platform } from './types';
 import {
   AnnotationDockerReferenceType,
