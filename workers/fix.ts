@@ -6,7 +6,7 @@
 import type { Scratch, OpOptions } from '../src/engine/index';
 import { LwError } from '../src/engine/index';
 import { openImage, type ImageArchive } from '../src/engine/index';
-import { writeDockerArchive, writeOciArchive, type LayoutOut } from '../src/engine/index';
+import { toOciMediaTypes, writeDockerArchive, writeOciArchive, type LayoutOut } from '../src/engine/index';
 import { diagnose, type Problem } from '../src/engine/index';
 import { fix, planFix, type Repair, type RepairId, type RewrittenBlob } from '../src/engine/index';
 import { rechain } from '../src/engine/index';
@@ -86,7 +86,7 @@ export interface ExportJobResult {
 export async function exportJob(ctx: Ctx, sessionId: string, format: 'oci' | 'docker'): Promise<ExportJobResult> {
   const { archive, name } = ctx.session(sessionId);
   const out = layouts.get(archive) ?? (await rechain(archive, {}, { signal: ctx.opts.signal }));
-  const blob = format === 'docker' ? await writeDockerArchive(out) : writeOciArchive(out);
+  const blob = format === 'docker' ? await writeDockerArchive(out) : writeOciArchive(await toOciMediaTypes(out));
   const base = name.replace(/(-oci|-docker)?\.(tar\.gz|tgz|tar)$/i, '');
   return { blob, name: `${base}-${format}.tar` };
 }

@@ -8,7 +8,7 @@ import { LwError } from '../../engine/index';
 import { openPath } from '../../platform/node';
 import { build } from '../../engine/index';
 import { parseSourceDateEpoch, type BuildSettings } from '../../engine/index';
-import { writeDockerArchive, writeOciArchive } from '../../engine/index';
+import { toOciMediaTypes, writeDockerArchive, writeOciArchive } from '../../engine/index';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
@@ -124,7 +124,7 @@ export const command: CliCommand = {
       ctx.env,
       ctx.opts('build'),
     );
-    const blob = format === 'docker' ? await writeDockerArchive(res.out) : writeOciArchive(res.out);
+    const blob = format === 'docker' ? await writeDockerArchive(res.out) : writeOciArchive(await toOciMediaTypes(res.out));
     await ctx.writeOutput(blob, out, 'write');
     if (v.json) {
       const { out: _o, ...summary } = res;

@@ -8,7 +8,7 @@ import type { CliCommand } from '../command';
 import { LwError } from '../../engine/index';
 import { diagnose, type Problem } from '../../engine/index';
 import { defaultRepairs, fix, planFix, type RepairId } from '../../engine/index';
-import { writeDockerArchive, writeOciArchive } from '../../engine/index';
+import { toOciMediaTypes, writeDockerArchive, writeOciArchive } from '../../engine/index';
 import { formatBytes } from '../context';
 
 export const command: CliCommand = {
@@ -53,7 +53,7 @@ export const command: CliCommand = {
     for (const r of repairs) log(`repair ${r.id}: ${r.description}`);
 
     const result = await fix(archive, repairs, ctx.env, ctx.opts('fix'));
-    const blob = format === 'docker' ? await writeDockerArchive(result.out) : writeOciArchive(result.out);
+    const blob = format === 'docker' ? await writeDockerArchive(result.out, { onWarning: (m) => ctx.err(`warning: ${m}`) }) : writeOciArchive(await toOciMediaTypes(result.out));
     await ctx.writeOutput(blob, output, 'write');
 
     const fixedIds = new Set(repairs.map((r) => r.id));

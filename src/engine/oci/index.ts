@@ -19,8 +19,9 @@ export {
   writeDockerArchive,
   toLayout,
   dockerRepoTag,
-  DEFAULT_REPOSITORY,
   type LayoutOut,
   type DockerArchiveOptions,
 } from './write';
 export { walkIndex, pathAnnotations, reachableDigests, MAX_INDEX_DEPTH, MAX_INDEX_DOCUMENTS, type IndexGraph, type WalkNode, type WalkIssue } from './walk';
+export { toOciMediaTypes } from './convert';
+export { isArtifact } from './layout';

@@ -13,6 +13,7 @@ import {
   AnnotationRefName,
   MediaType,
   blobPath,
+  isLayerMediaType,
 } from './types';
 
 const IMAGE_CONFIG_TYPES: string[] = [MediaType.OciConfig, MediaType.DockerConfig];
@@ -38,6 +39,7 @@ export async function readLayout(tree: FileTree, opts: OpOptions): Promise<Layou
   const out: LayoutRead = { index, images: [], skipped: [], warnings: [], graph };
   const errors: LwError[] = [];
   const tags = pathAnnotations(graph, [AnnotationRefName]);
+  let artifacts = 0;
   for (const i of graph.issues) {
     const err = new LwError('corrupt', `The index ${i.descriptor.digest} is not followed: ${i.reason}.`, { blob: i.descriptor.digest });
     errors.push(err);
@@ -58,9 +60,10 @@ export async function readLayout(tree: FileTree, opts: OpOptions): Promise<Layou
       continue;
     }
     if (!node.manifest) continue;
-    const cmt = node.manifest.config.mediaType;
-    if (cmt && !IMAGE_CONFIG_TYPES.includes(cmt)) {
-      skip('unsupported-media-type', `an artifact (config media type ${cmt}), not a container image`);
+    if (isArtifact(node.manifest, d)) {
+      const what = node.manifest.artifactType ?? d.artifactType ?? node.manifest.config.mediaType;
+      artifacts++;
+      skip('unsupported-media-type', `an artifact (${what}), not a container image`);
       continue;
     }
     try {
@@ -74,10 +77,31 @@ export async function readLayout(tree: FileTree, opts: OpOptions): Promise<Layou
   }
   if (out.images.length === 0) {
     if (errors.length) throw errors[0];
-    throw new LwError('not-an-image', 'index.json lists no container image.');
+    // A layout of artifacts only (a signature or SBOM store) opens: its blobs can still be verified and copied.
+    if (!artifacts) throw new LwError('not-an-image', 'index.json lists no container image.');
+    out.warnings.push(`index.json lists ${artifacts} artifact${artifacts > 1 ? 's' : ''} and no container image.`);
   }
-  for (const s of out.skipped) out.warnings.push(`Skipped ${s.descriptor.digest}${platformNote(s.descriptor.platform)}: ${s.reason}`);
+  for (const s of out.skipped) {
+    if (graph.nodes.get(s.descriptor.digest)?.error?.code === 'missing-blob') {
+      s.absent = true;
+      s.reason = `not present in this archive (an export of some of the index's images; the image layout allows it)`;
+      out.warnings.push(`Not present: ${s.descriptor.digest}${platformNote(s.descriptor.platform)}, listed by the index but not exported.`);
+    } else out.warnings.push(`Skipped ${s.descriptor.digest}${platformNote(s.descriptor.platform)}: ${s.reason}`);
+  }
   return out;
+}
+
+/**
+ * An OCI artifact rather than a container image (image-spec "Guidelines for Artifact Usage"): a manifest with an
+ * `artifactType`, a config that is not an image config (the empty config, cosign, Helm), or one whose layers are
+ * all non-layer blobs (cosign signatures use an image config with simplesigning layers). A manifest with some tar
+ * layers and some of another type stays an image, for diagnose to report the odd media type.
+ */
+export function isArtifact(manifest: ImageManifest, d?: Descriptor): boolean {
+  if (manifest.artifactType || d?.artifactType) return true;
+  const cmt = manifest.config.mediaType;
+  if (cmt && !IMAGE_CONFIG_TYPES.includes(cmt)) return true;
+  return manifest.layers.length > 0 && manifest.layers.every((l) => !!l.mediaType && !isLayerMediaType(l.mediaType));
 }
 
 function platformNote(p?: Platform): string {

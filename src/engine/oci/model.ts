@@ -36,6 +36,12 @@ export interface SkippedManifest {
   parents: Descriptor[];
   code: ErrorCode;
   reason: string;
+  /**
+   * An index or manifest the archive does not hold while other images open: a one-platform export of a
+   * multi-platform image (containerd, oras, Docker >= 25 keep the whole index, only one platform's blobs). The
+   * image-layout spec allows missing blobs, so it is "not present" (information), not a broken image.
+   */
+  absent?: boolean;
 }
 
 export interface ImageArchive {

@@ -61,6 +61,7 @@ export interface ImageManifest {
   layers: Descriptor[];
   annotations?: Record<string, string>;
   subject?: Descriptor;
+  artifactType?: string;
 }
 
 export interface HistoryEntry {

@@ -7,6 +7,7 @@ import { tarBlob } from '../tar/writer';
 import type { TarHeaderInput } from '../tar/types';
 import { readJson } from './json';
 import { pathAnnotations, reachableDigests, walkIndex } from './walk';
+import { isArtifact } from './layout';
 import type { ImageArchive } from './archive';
 import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, Platform } from './types';
 import {
@@ -74,13 +75,17 @@ export function writeOciArchive(out: LayoutOut): Blob {
 }
 
 export interface DockerArchiveOptions {
-  /** Repository for tags that are only a tag (ref.name `latest`): default `layerwright/image`. */
+  /**
+   * Repository for ref.names that are only a tag (`latest`). Without one such a tag is left out: Docker needs
+   * `name:tag`, and a name is not ours to invent (the image then loads untagged, by its ID, as `docker save` of an
+   * untagged image does).
+   */
   repository?: string;
   /** When several images carry the same tag (a multi-platform index), the image of this platform gets it. */
   platform?: Partial<Platform>;
+  /** Told what is left out (OCI artifacts: signatures, SBOMs, Helm charts, which manifest.json cannot list). */
+  onWarning?: (message: string) => void;
 }
-
-export const DEFAULT_REPOSITORY = 'layerwright/image';
 
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 const NAME_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -88,12 +93,12 @@ const DOMAIN_RE = /^(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+
 
 /**
  * The Docker RepoTag (`name:tag`) for an OCI ref.name, or undefined when none can be made (a digest reference,
- * an invalid name). A bare tag (`latest`, `v1.2`) gets `repository`; a full reference is kept, `:latest` added
- * when it has no tag.
+ * an invalid name, a bare tag without `repository`). A bare tag (`latest`, `v1.2`) gets `repository`; a full
+ * reference is kept, `:latest` added when it has no tag.
  */
-export function dockerRepoTag(ref: string, repository = DEFAULT_REPOSITORY): string | undefined {
+export function dockerRepoTag(ref: string, repository?: string): string | undefined {
   if (ref.includes('@')) return undefined;
-  if (TAG_RE.test(ref) && !ref.includes(':')) return `${repository}:${ref}`;
+  if (TAG_RE.test(ref) && !ref.includes(':')) return repository ? `${repository}:${ref}` : undefined;
   const slash = ref.lastIndexOf('/');
   const colon = ref.lastIndexOf(':');
   const [name, tag] = colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
@@ -117,7 +122,7 @@ async function jsonBlob(out: LayoutOut, digest: string): Promise<unknown> {
 }
 
 /** Image manifests reachable from the index (oci/walk.ts), in order, with the ref.names (and containerd names) on the way. */
-async function findImages(out: LayoutOut): Promise<FoundImage[]> {
+async function findImages(out: LayoutOut, onWarning?: (m: string) => void): Promise<FoundImage[]> {
   const graph = await walkIndex(out.index, (d) => out.blobs.get(d));
   if (graph.issues.length) {
     const i = graph.issues[0];
@@ -125,12 +130,21 @@ async function findImages(out: LayoutOut): Promise<FoundImage[]> {
   }
   const refs = pathAnnotations(graph, [AnnotationContainerdName, AnnotationRefName]);
   const found: FoundImage[] = [];
+  const artifacts: string[] = [];
+  let absent = 0;
   for (const n of graph.nodes.values()) {
-    if (n.error?.code === 'missing-blob')
-      throw new LwError('missing-blob', `The output lacks ${n.digest}, which its index refers to.`, { blob: n.digest });
+    // An index or manifest the layout does not hold (a one-platform export) is no image to list.
+    if (n.error?.code === 'missing-blob' && n.kind !== 'other') {
+      absent++;
+      continue;
+    }
     if (n.error) throw n.error;
-    if (n.kind === 'manifest' && n.manifest) found.push({ descriptor: n.descriptor, manifest: n.manifest, refs: refs.get(n.digest) ?? [] });
+    if (n.kind === 'other' || (n.manifest && isArtifact(n.manifest, n.descriptor))) artifacts.push(n.digest);
+    else if (n.kind === 'manifest' && n.manifest) found.push({ descriptor: n.descriptor, manifest: n.manifest, refs: refs.get(n.digest) ?? [] });
   }
+  if (absent) onWarning?.(`${absent} manifest${absent > 1 ? 's' : ''} the index lists but the archive does not hold (other platforms) left out of manifest.json.`);
+  if (artifacts.length)
+    onWarning?.(`${artifacts.length} artifact${artifacts.length > 1 ? 's' : ''} (not container images: signatures, SBOMs, charts…) left out of manifest.json, which lists images only; the blobs stay in the archive's OCI layout.`);
   return found;
 }
 
@@ -141,7 +155,7 @@ async function findImages(out: LayoutOut): Promise<FoundImage[]> {
  * image carrying it (or the one matching `opts.platform`): Docker cannot hold two images under one tag.
  */
 export async function writeDockerArchive(out: LayoutOut, opts: DockerArchiveOptions = {}): Promise<Blob> {
-  const images = await findImages(out);
+  const images = await findImages(out, opts.onWarning);
   if (images.length === 0) throw new LwError('not-an-image', 'The index lists no image manifest to write.');
   const preferred = opts.platform ? images.find((i) => i.descriptor.platform && platformMatches(i.descriptor.platform, opts.platform!)) : undefined;
   const ordered = preferred ? [preferred, ...images.filter((i) => i !== preferred)] : images;
@@ -156,7 +170,8 @@ export async function writeDockerArchive(out: LayoutOut, opts: DockerArchiveOpti
         tags.push(t);
       }
     }
-    const entry: DockerManifestEntry = { Config: blobPath(img.manifest.config.digest), RepoTags: tags, Layers: [] };
+    // An image without a tag is listed with `"RepoTags": null`, as `docker save` of an untagged image writes it.
+    const entry: DockerManifestEntry = { Config: blobPath(img.manifest.config.digest), RepoTags: tags.length ? tags : null, Layers: [] };
     if (!out.blobs.has(img.manifest.config.digest))
       throw new LwError('missing-blob', `The config ${img.manifest.config.digest} is missing from the output.`, { blob: img.manifest.config.digest });
     for (const l of img.manifest.layers) {

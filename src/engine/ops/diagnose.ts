@@ -713,7 +713,8 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
   opts.onProgress?.(0, total, 'diagnose');
 
   for (const s of archive.skipped)
-    if (s.code === 'missing-blob' || s.code === 'digest-mismatch' || s.code === 'corrupt' || s.code === 'truncated')
+    if (s.absent) push({ code: 'missing-blob', severity: 'info', blob: s.descriptor.digest, message: `${s.descriptor.digest} is ${s.reason}.` });
+    else if (s.code === 'missing-blob' || s.code === 'digest-mismatch' || s.code === 'corrupt' || s.code === 'truncated')
       push({
         code: s.code === 'missing-blob' ? 'missing-blob' : s.code === 'digest-mismatch' ? 'digest-mismatch' : 'layer-unreadable',
         severity: 'error', blob: s.descriptor.digest,

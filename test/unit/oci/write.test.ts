@@ -38,7 +38,8 @@ describe('writers', () => {
     const blob = await writeDockerArchive(out);
     const back = await openImage(blob, env);
     expect(back.format).toBe('oci-layout');
-    expect(back.dockerManifest!.map((e) => e.RepoTags)).toEqual([['layerwright/image:latest'], ['registry.example:5000/team/app:2.0']]);
+    // A bare tag gets no invented repository: the image is listed untagged (`null`, as `docker save` writes it).
+    expect(back.dockerManifest!.map((e) => e.RepoTags)).toEqual([null, ['registry.example:5000/team/app:2.0']]);
     expect(back.dockerManifest![0].Layers).toEqual(built.images[0].layerDigests.map((d) => `blobs/sha256/${d.slice(7)}`));
     expect((await verify(back)).ok).toBe(true);
   });
@@ -53,7 +54,7 @@ describe('writers', () => {
   });
 
   it('dockerRepoTag', () => {
-    expect(dockerRepoTag('latest')).toBe('layerwright/image:latest');
+    expect(dockerRepoTag('latest')).toBeUndefined();
     expect(dockerRepoTag('v1.2', 'me/app')).toBe('me/app:v1.2');
     expect(dockerRepoTag('docker.io/library/alpine:3.19')).toBe('docker.io/library/alpine:3.19');
     expect(dockerRepoTag('example/app')).toBe('example/app:latest');
