@@ -6,7 +6,7 @@ import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import type { FileTree } from './tree';
 import { safeJoin } from './tree';
-import { asConfig, readJson } from './json';
+import { asConfig, asManifest, readJson, sniffKind } from './json';
 import type { Image } from './model';
 import { makeLayer, type Layer } from './layer';
 import type { Descriptor, DockerManifestEntry, ImageManifest, Platform } from './types';
@@ -92,15 +92,19 @@ export async function readDockerArchive(tree: FileTree, entries: DockerManifestE
       layers.push(makeLayer({ index, descriptor, diffId, blob, path, ...(digestFromDiffId ? { digestFromDiffId } : {}) }));
     }
 
-    const manifest: ImageManifest = {
+    // Docker >= 25 stores the manifest too, even when its index.json lists none (`"manifests": null` after
+    // `docker save <id>`): use that one, under its own digest, rather than make one up.
+    const stored = await storedManifest(tree, entry, configDigest, layers.map((l) => l.descriptor.digest));
+    const manifest: ImageManifest = stored?.manifest ?? {
       schemaVersion: 2,
       mediaType: MediaType.DockerManifest,
       config: { mediaType: MediaType.DockerConfig, size: configBlob.size, digest: configDigest },
       layers: layers.map((l) => l.descriptor),
     };
+    if (stored) layers.forEach((l, i) => (l.descriptor = manifest.layers[i]));
     const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
-    const manifestBlob = new Blob([manifestBytes]);
-    const manifestDescriptor: Descriptor = {
+    const manifestBlob = stored?.blob ?? new Blob([manifestBytes]);
+    const manifestDescriptor: Descriptor = stored?.descriptor ?? {
       mediaType: MediaType.DockerManifest,
       digest: await sha256Bytes(manifestBytes),
       size: manifestBytes.length,
@@ -120,6 +124,7 @@ export async function readDockerArchive(tree: FileTree, entries: DockerManifestE
       configBlob,
       configPath: entry.Config,
       layers,
+      ...(stored ? { manifestBlob: stored.blob } : {}),
     });
   }
   return out;
@@ -151,6 +156,44 @@ async function layerDescriptor(
   if (!digest && compression === 'none' && diffId && DIGEST_RE.test(diffId)) digest = diffId;
   digest ??= await digestBlob(blob, opts);
   return { mediaType, digest, size: blob.size };
+}
+
+/** Manifests are small; layers and other blobs are skipped by size before anything is read. */
+const MAX_MANIFEST_PROBE = 1024 * 1024;
+const MAX_PROBES = 256;
+
+/**
+ * The stored manifest of a Docker >= 25 entry (paths `blobs/sha256/<hex>`): a blob that parses as a manifest
+ * naming this config and exactly these layers, by digest. Bounded: at most MAX_PROBES small blobs are read.
+ */
+async function storedManifest(
+  tree: FileTree,
+  entry: DockerManifestEntry,
+  configDigest: string,
+  layerDigests: string[],
+): Promise<{ manifest: ImageManifest; blob: Blob; descriptor: Descriptor } | undefined> {
+  if (!/^blobs\/sha256\/[a-f0-9]{64}$/.test(safeJoin(entry.Config))) return undefined;
+  const skip = new Set([safeJoin(entry.Config), ...entry.Layers.map((p) => safeJoin(p))]);
+  let probes = 0;
+  for (const path of tree.paths()) {
+    const m = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(path);
+    const blob = m && !skip.has(path) ? tree.get(path) : undefined;
+    if (!blob || blob.size > MAX_MANIFEST_PROBE) continue;
+    if (++probes > MAX_PROBES) return undefined;
+    try {
+      const { value, bytes } = await readJson(blob, path);
+      if (sniffKind(value) !== 'manifest') continue;
+      const manifest = asManifest(value, path);
+      if (manifest.config.digest !== configDigest) continue;
+      if (manifest.layers.length !== layerDigests.length || manifest.layers.some((l, i) => l.digest !== layerDigests[i])) continue;
+      const digest = `sha256:${m![1]}`;
+      if ((await sha256Bytes(bytes)) !== digest) continue; // a copy under another name is not the stored manifest
+      return { manifest, blob, descriptor: { mediaType: manifest.mediaType || MediaType.OciManifest, digest, size: blob.size } };
+    } catch {
+      /* not JSON, or not a manifest: keep looking */
+    }
+  }
+  return undefined;
 }
 
 /** `repositories`: {"name": {"tag": "<top layer id>"}} — the tags of archives whose RepoTags are empty. */

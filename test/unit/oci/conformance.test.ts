@@ -200,3 +200,20 @@ describe('tags in docker output', () => {
     expect(docker.images.flatMap((i) => i.tags)).toEqual(['latest']);
   });
 });
+
+describe('Docker >= 25 save with "manifests": null', () => {
+  it('uses the stored manifest under its own digest, invents none', async () => {
+    const built = await makeOciLayout([{ layers: SIMPLE_LAYERS }]);
+    const img = built.images[0];
+    built.files.set('index.json', json({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: null }));
+    const p = (d: string) => blobPath(d);
+    built.files.set('manifest.json', json([{ Config: p(img.manifest.config.digest), RepoTags: null, Layers: img.layerDigests.map(p) }]));
+    const archive = await open(built.files);
+    expect(archive.images).toHaveLength(1);
+    expect(archive.images[0].manifestDescriptor).toMatchObject({ digest: img.manifestDescriptor.digest, mediaType: MediaType.OciManifest });
+    expect(archive.images[0].manifestBlob).toBeDefined();
+    expect(archive.images[0].layers.map((l) => l.descriptor.mediaType)).toEqual(img.manifest.layers.map((l) => l.mediaType));
+    expect((await verify(archive)).problems).toEqual([]);
+    expect(await errors(archive)).toEqual([]);
+  });
+});
