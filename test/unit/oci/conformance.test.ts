@@ -3,15 +3,24 @@
 // instead of) images, Docker media types in OCI output, and tags nobody gave.
 
 import { describe, expect, it } from 'vitest';
-import { memoryScratch } from '../../../src/engine/env';
-import { openImage, type ImageArchive } from '../../../src/engine/oci/archive';
-import { toLayout, writeDockerArchive, writeOciArchive } from '../../../src/engine/oci/write';
-import { toOciMediaTypes } from '../../../src/engine/oci/convert';
-import { rechain } from '../../../src/engine/mutate/rechain';
-import { diagnose } from '../../../src/engine/ops/diagnose';
-import { verify } from '../../../src/engine/ops/verify';
-import { inspect } from '../../../src/engine/ops/inspect';
-import { AnnotationRefName, MediaType, blobPath, type Descriptor, type ImageIndex } from '../../../src/engine/oci/types';
+import {
+  memoryScratch,
+  openImage,
+  toLayout,
+  writeDockerArchive,
+  writeOciArchive,
+  toOciMediaTypes,
+  rechain,
+  diagnose,
+  verify,
+  inspect,
+  AnnotationRefName,
+  MediaType,
+  blobPath,
+  type ImageArchive,
+  type Descriptor,
+  type ImageIndex,
+} from '../../../src/engine/index';
 import { SIMPLE_LAYERS, addImage, filesToTar, makeDockerLegacy, makeOciLayout, sha256, type Files } from '../../fixtures/images';
 
 const env = { scratch: memoryScratch() };

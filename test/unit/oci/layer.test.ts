@@ -1,10 +1,12 @@
 // The model layer (oci/layer.ts): one way to read a layer, whatever reader made it.
 
 import { describe, expect, it } from 'vitest';
+import {
+  decompressBlob,
+  makeLayer,
+  MediaType,
+} from '../../../src/engine/index';
 import { gzipSync } from 'fflate';
-import { decompressBlob } from '../../../src/engine/compress/decompress';
-import { makeLayer } from '../../../src/engine/oci/layer';
-import { MediaType } from '../../../src/engine/oci/types';
 import { chromiumLike, readAll, sampleData } from '../compress/helpers';
 
 const desc = (size: number) => ({ mediaType: MediaType.OciLayerGzip, digest: 'sha256:' + 'a'.repeat(64), size });

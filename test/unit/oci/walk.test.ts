@@ -2,14 +2,25 @@
 // graphs (self-listing, mutual cycles, 10,000-deep chains, a DAG of K^depth paths) end quickly with an answer.
 
 import { describe, expect, it } from 'vitest';
-import { memoryScratch } from '../../../src/engine/env';
-import { openImage, reachable } from '../../../src/engine/oci/archive';
-import { walkIndex, pathAnnotations, reachableDigests, MAX_INDEX_DEPTH } from '../../../src/engine/oci/walk';
-import { writeDockerArchive, writeOciArchive } from '../../../src/engine/oci/write';
-import { rechain } from '../../../src/engine/mutate/rechain';
-import { diagnose } from '../../../src/engine/ops/diagnose';
-import { verify } from '../../../src/engine/ops/verify';
-import { AnnotationRefName, MediaType, blobPath, type Descriptor, type ImageIndex } from '../../../src/engine/oci/types';
+import {
+  memoryScratch,
+  openImage,
+  reachable,
+  walkIndex,
+  pathAnnotations,
+  reachableDigests,
+  MAX_INDEX_DEPTH,
+  writeDockerArchive,
+  writeOciArchive,
+  rechain,
+  diagnose,
+  verify,
+  AnnotationRefName,
+  MediaType,
+  blobPath,
+  type Descriptor,
+  type ImageIndex,
+} from '../../../src/engine/index';
 import { SIMPLE_LAYERS, filesToTar, makeOciLayout, sha256, type Files } from '../../fixtures/images';
 
 const env = { scratch: memoryScratch() };
