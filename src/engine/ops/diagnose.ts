@@ -293,10 +293,12 @@ function layerProblems(facts: LayerFacts, where: { image: number; layer: number;
   const bare: ScanEntry[] = [];
   const escapes: ScanEntry[] = [];
   const absolute: ScanEntry[] = [];
+  const tooLong: ScanEntry[] = [];
   const badLinks: ScanEntry[] = [];
   for (const e of facts.entries) {
     if (e.pathProblem === 'escapes-root') escapes.push(e);
     else if (e.pathProblem === 'absolute') absolute.push(e);
+    else if (e.pathProblem === 'too-long') tooLong.push(e);
     if (isBareWhiteout(e.path)) bare.push(e);
     const anc = nonDirAncestorInLayer(facts, e.path);
     if (anc) {
@@ -414,6 +416,17 @@ function layerProblems(facts: LayerFacts, where: { image: number; layer: number;
       message:
         `${L} holds ${absolute.length} entr${absolute.length > 1 ? 'ies' : 'y'} with an absolute path (${sample(absolute.map((e) => `/${e.path}`))}). ` +
         `Docker and containerd strip the leading \`/\` and extract them inside the image; stricter tools reject them.`,
+    });
+  if (tooLong.length)
+    out.push({
+      code: 'unsafe-path',
+      severity: 'error',
+      ...where,
+      paths: tooLong.slice(0, 100).map((e) => e.path),
+      entries: tooLong.map((e) => e.ordinal),
+      message:
+        `${L} holds ${tooLong.length} entr${tooLong.length > 1 ? 'ies' : 'y'} whose path or link name is longer than Linux allows ` +
+        `(4096 bytes, or 255 for one component; e.g. ${sample(tooLong.map((e) => e.path.slice(0, 80)))}). No engine can extract them.`,
     });
   if (badLinks.length)
     out.push({
