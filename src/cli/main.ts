@@ -64,6 +64,14 @@ async function usage(io: CliIO): Promise<void> {
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. Tests call this in-process. */
 export async function main(argv: string[], io: CliIO = processIO(), signal?: AbortSignal): Promise<number> {
+  try {
+    return await run(argv, io, signal);
+  } finally {
+    await io.drain?.(); // everything written reaches stdout before the exit code does
+  }
+}
+
+async function run(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
     await usage(io);
