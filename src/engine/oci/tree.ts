@@ -223,6 +223,9 @@ function resolveHardlinks(tree: Tree, hardlinks: Hardlink[]): void {
 
 /** Bytes of small files kept in memory while unpacking; past this they are appended to a scratch pack file. */
 const IN_MEMORY_TOTAL = 32 * 1024 * 1024;
+/** Small files in memory are packed into segments of this size, one Blob each (not one Blob per file). */
+const SEGMENT = 1024 * 1024;
+const EMPTY_BLOB = new Blob([]);
 /** A pack file is closed and a new one begun past this size (Node 20's file Blobs hold up to 4 GiB). */
 const PACK_SIZE = 1024 * 1024 * 1024;
 
@@ -237,6 +240,13 @@ async function compressedTar(input: Blob, compression: Compression, scratch: Scr
   const hardlinks: Hardlink[] = [];
   const budget = new Budget('The archive');
   let inMemory = 0;
+  let seg: Uint8Array | undefined;
+  let segPart = -1;
+  let segUsed = 0;
+  const closeSegment = () => {
+    if (seg) tree.slices.parts[segPart] = new Blob([seg.subarray(0, segUsed) as Uint8Array<ArrayBuffer>]);
+    seg = undefined;
+  };
   let pack: ScratchFile | undefined;
   let packPart = -1;
   let packSize = 0;
@@ -258,11 +268,22 @@ async function compressedTar(input: Blob, compression: Compression, scratch: Scr
         addLink(tree, e, key, hardlinks);
         continue;
       }
-      if (e.size <= limit && inMemory + e.size <= IN_MEMORY_TOTAL) {
-        const parts: Uint8Array[] = [];
-        for await (const chunk of item.data()) parts.push(chunk.slice());
+      if (e.size === 0) setFile(tree, key, EMPTY_BLOB);
+      else if (e.size <= limit && inMemory + e.size <= IN_MEMORY_TOTAL) {
+        if (!seg || segUsed + e.size > seg.length) {
+          closeSegment();
+          seg = new Uint8Array(Math.max(SEGMENT, e.size));
+          segPart = tree.slices.parts.length;
+          tree.slices.parts.push(EMPTY_BLOB); // replaced when the segment is full
+          segUsed = 0;
+        }
+        const at = segUsed;
+        for await (const chunk of item.data()) {
+          seg.set(chunk, segUsed);
+          segUsed += chunk.length;
+        }
         inMemory += e.size;
-        setFile(tree, key, new Blob(parts as BlobPart[]));
+        setFile(tree, key, tree.slices.add(segPart, at, e.size));
       } else if (e.size <= limit) {
         if (pack && packSize + e.size > PACK_SIZE) await closePack();
         if (!pack) {
@@ -291,6 +312,7 @@ async function compressedTar(input: Blob, compression: Compression, scratch: Scr
         }
       }
     }
+    closeSegment();
     await closePack();
   } catch (err) {
     await pack?.abort().catch(() => {});

@@ -15,6 +15,7 @@
 // | unsafe-path                   | error/warning | `../` climbing out of the root (error), absolute path (warning)| drop-unsafe-entries (../)|
 // | hardlink-target-missing       | error         | a hardlink to a path not stored earlier in the same layer     | —                       |
 // | layer-unreadable              | error         | truncated or corrupt compressed data or tar                   | —                       |
+// | suspicious-expansion          | warning       | unpacks past the expansion limits (a bomb?): not read further | —                       |
 // | missing-blob                  | error         | a descriptor names a blob the archive lacks                   | —                       |
 // | size-mismatch                 | error         | a blob's size differs from its descriptor                     | fix-descriptors (layers: when the digest is right or fixable too) |
 // | digest-mismatch               | error         | a blob does not hash to the digest that names it              | fix-descriptors (when the content is otherwise consistent) |
@@ -50,6 +51,7 @@ export type ProblemCode =
   | 'unsafe-path'
   | 'hardlink-target-missing'
   | 'layer-unreadable'
+  | 'suspicious-expansion'
   | 'missing-blob'
   | 'size-mismatch'
   | 'digest-mismatch'
@@ -752,7 +754,9 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
       reads.set(digest, r);
       layerSummaries.push({ digest, actualDigest: r.digest, size: r.size, diffId: r.diffId, entries: r.facts.entries.length, error: r.error?.message });
       const where = { image: job.image, layer: job.layer, blob: digest };
-      if (r.error)
+      if (r.error?.code === 'suspicious-expansion')
+        push({ ...where, code: 'suspicious-expansion', severity: 'warning', message: `Layer ${job.layer} was not read to its end, so its checks are incomplete. ${r.error.message}` });
+      else if (r.error)
         push({
           ...where, code: r.error.code === 'unsupported-media-type' ? 'unknown-media-type' : 'layer-unreadable', severity: 'error',
           message: `Layer ${job.layer} cannot be read to its end: ${r.error.message} Engines refuse to load it.`,

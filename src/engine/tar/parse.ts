@@ -50,7 +50,7 @@ export class ParseState {
   private snap: Record<string, string> = Object.create(null) as Record<string, string>;
   private depth = 0;
   private keys = 0; // upper bound on the keys in effect
-  private cached: { small: [string, string][] | null; fields: [string, string][] } | null = null;
+  private cached: { small: [string, string][] | null; fields: [string, string][]; shared: Record<string, string> } | null = null;
 
   applyGlobal(records: [string, string][]): void {
     if (records.length === 0) return;
@@ -87,9 +87,9 @@ export class ParseState {
           if (v !== undefined && v !== '') fields.push([k, v]);
         }
       }
-      this.cached = { small, fields };
+      this.cached = { small, fields, shared: this.snap };
     }
-    return { ...this.cached, shared: this.snap };
+    return this.cached;
   }
 }
 
