@@ -13,7 +13,7 @@ import { sliceStream } from '../io';
 import { detectCompression, sniffBlob, type Compression } from './detect';
 import { GunzipDecoder } from './gunzip';
 import { ZstdDecoder } from './zstd';
-import { expansionCeiling, expansionGuard } from './expansion';
+import { declaredSize, expansionCeiling, expansionGuard, suspicious } from './expansion';
 
 export interface DecompressOptions {
   signal?: AbortSignal;
@@ -261,11 +261,14 @@ export function decompressBlob(
 ): ReadableStream<Uint8Array> {
   const native = opts.nativeGunzip === undefined ? defaultNative() : opts.nativeGunzip;
   const open = opts.open ?? countingOpen(blob, opts.signal, opts.onBytes);
+  const max = opts.maxOutput === undefined ? expansionCeiling(blob.size) : opts.maxOutput;
   return sourceStream(async () => {
     const k = kind ?? (await sniffBlob(blob));
+    // Before any work: a size the stored bytes declare past the ceiling is refused at once.
+    if (max !== null && (await declaredSize(blob, k)) > max) throw suspicious(blob.size, max, true);
     if (k === 'gzip') return new GzipBlobSource(open, native);
     return new DecodePump(open(), k);
-  }, opts.signal, expansionGuard(blob.size, opts.maxOutput === undefined ? expansionCeiling(blob.size) : opts.maxOutput));
+  }, opts.signal, expansionGuard(blob.size, max));
 }
 
 /** Opens the blob in slices; with `onBytes`, each read counts its bytes and a re-open takes the last read back. */
