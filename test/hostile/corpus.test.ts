@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from './gen';
-import { crashed, errorCode, runCli, RSS_LIMIT_MB, TIME_LIMIT_S, type RunResult } from './run';
+import { crashed, errorCode, runCli, KILL_AFTER_S, RSS_LIMIT_MB, TIME_LIMIT_S, type RunResult } from './run';
 import { rows, type Row } from './rows';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lw-hostile-'));
@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 function answer(r: RunResult, row: Row): string {
-  if (r.killed) return `killed at ${2 * TIME_LIMIT_S} s`;
+  if (r.killed) return `killed at ${KILL_AFTER_S} s`;
   const code = errorCode(r);
   if (code) return `exit ${r.code}, \`error[${code}]\``;
   return `exit ${r.code}${row.describe ? `, ${row.describe(r)}` : ''}`;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 export const CLI = join(__dirname, '../../src/cli/main.ts');
 export const TIME_LIMIT_S = 30;
 export const RSS_LIMIT_MB = 1024;
+export const KILL_AFTER_S = 45;
 
 export interface RunResult {
   code: number | null;
@@ -42,12 +43,12 @@ export function runCli(args: string[], opts: { head?: number; tmp: string }): Pr
   });
   let killed = false;
   const t0 = Date.now();
-  // Twice the limit before killing: a slow run is reported with its real time, a hang is cut.
+  // Half again the limit before killing: a slow run is reported with its real time, a hang is cut.
   const dog = setTimeout(() => {
     killed = true;
     // Its own process group (detached): the whole group goes, node under time (and bash) included.
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
-  }, 2 * TIME_LIMIT_S * 1000);
+  }, KILL_AFTER_S * 1000);
   return new Promise((resolve) => {
     child.on('close', (code) => {
       clearTimeout(dog);
