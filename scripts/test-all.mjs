@@ -14,6 +14,7 @@ const suites = [
   { name: 'typecheck', cmd: ['npx', 'madge', '--circular', '--extensions', 'ts', 'src', 'workers'] },
   { name: 'svelte-check', cmd: ['npx', 'svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error'] },
   { name: 'unit', vitest: 'vitest.config.ts' },
+  { name: 'hostile', vitest: 'vitest.hostile.config.ts' },
   { name: 'e2e', vitest: 'vitest.e2e.config.ts' },
   { name: 'interop', vitest: 'vitest.interop.config.ts' },
 ].filter((s) => only.length === 0 || only.includes(s.name));

@@ -45,6 +45,10 @@ export interface CliCommand {
 export interface CliContext {
   /** A line to stdout (newline added). */
   out(line: string): void;
+  /** A value as JSON (the text of JSON.stringify(v, null, 2) and a newline), streamed: never one giant string. */
+  outJson(value: unknown): void;
+  /** Lets stdout catch up (back-pressure); call every few thousand lines of a long listing. */
+  drain(): Promise<void>;
   /** A line to stderr (newline added). */
   err(line: string): void;
   /** True when stderr is a terminal: progress is drawn only then. */

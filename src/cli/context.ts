@@ -8,9 +8,14 @@ import { basename, dirname, join } from 'node:path';
 import { LwError, formatBytes, openImage, type Deflater, type Progress } from '../engine/index';
 import { nodeScratch, openPath } from '../platform/node';
 import type { CliContext } from './command';
+import { jsonPieces, streamWriter } from './output';
 
 export interface CliIO {
   stdout(text: string): void;
+  /** Waits until stdout has taken what was written (output.ts); absent in tests. */
+  drain?(): Promise<void>;
+  /** Aborted when the reader of stdout went away (`| head`): the verb is cancelled and exits 0, quietly. */
+  stdoutGone?: AbortSignal;
   stderr(text: string): void;
   stderrIsTTY: boolean;
   /** Scratch directory parent (default: the OS temp dir). */
@@ -20,8 +25,12 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  const gone = new AbortController();
+  const out = streamWriter(process.stdout, () => gone.abort());
   return {
-    stdout: (t) => process.stdout.write(t),
+    stdout: (t) => out.write(t),
+    drain: () => out.drain(),
+    stdoutGone: gone.signal,
     stderr: (t) => process.stderr.write(t),
     stderrIsTTY: !!process.stderr.isTTY,
     scratchDir: process.env.LAYERWRIGHT_TMP,
@@ -51,6 +60,13 @@ export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { disp
   const scratch = nodeScratch(io.scratchDir);
   const ctx: CliContext & { dispose(): Promise<void> } = {
     out: (line) => io.stdout(line + '\n'),
+    outJson(value) {
+      for (const piece of jsonPieces(value)) io.stdout(piece);
+      io.stdout('\n');
+    },
+    drain: async () => {
+      await io.drain?.();
+    },
     err: (line) => io.stderr(line + '\n'),
     tty: io.stderrIsTTY,
     env: { scratch, deflater: io.deflater },

@@ -13,6 +13,32 @@ import { command as fix } from './commands/fix';
 import { command as inspect } from './commands/inspect';
 import { command as ls } from './commands/ls';
 import { command as verify } from './commands/verify';
+import { setLimits, DEFAULT_LIMITS, type Limits } from '../engine/index';
+
+/** Options every verb takes: the bounds on hostile input (engine/limits.ts). Units keep the numbers short. */
+const LIMIT_OPTIONS = {
+  'max-entries': { type: 'string', unit: 1, key: 'maxEntries' },
+  'max-metadata': { type: 'string', unit: 1024 * 1024, key: 'maxMetadata' }, // MiB
+  'max-expansion-ratio': { type: 'string', unit: 1, key: 'maxExpansionRatio' },
+  'max-expanded': { type: 'string', unit: 1024 ** 3, key: 'maxExpanded' }, // GiB
+} as const;
+
+const LIMITS_HELP =
+  `Limits (every verb): --max-entries N (default ${DEFAULT_LIMITS.maxEntries}), --max-metadata MiB (default ${DEFAULT_LIMITS.maxMetadata / 1024 / 1024}), ` +
+  `--max-expansion-ratio N (default ${DEFAULT_LIMITS.maxExpansionRatio}), --max-expanded GiB (default ${DEFAULT_LIMITS.maxExpanded / 1024 ** 3}).`;
+
+/** Sets the limits given on the command line; returns the ones before (main restores them: tests run in-process). */
+function applyLimits(values: Record<string, unknown>): Limits {
+  const l: Partial<Limits> = {};
+  for (const [flag, o] of Object.entries(LIMIT_OPTIONS)) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new LwError('invalid-argument', `--${flag} takes a positive number, not "${String(v)}".`);
+    l[o.key] = Math.round(n * o.unit);
+  }
+  return setLimits(l);
+}
 
 /** Every verb, registered here by name (README's "Contract": these names stay stable). */
 const COMMANDS: Record<string, CliCommand> = { build, diagnose, fix, inspect, ls, verify };
@@ -32,12 +58,20 @@ async function usage(io: CliIO): Promise<void> {
     // Long usages (build) get their summary on the next line.
     if (c) lines.push(c.usage.length <= 40 ? `  ${c.usage.padEnd(40)}  ${c.summary}` : `  ${c.usage}\n  ${''.padEnd(40)}  ${c.summary}`);
   }
-  lines.push('', 'Exit codes: 0 ok, 1 problems found, 2 error. `<verb> --help` for details.');
+  lines.push('', LIMITS_HELP, '', 'Exit codes: 0 ok, 1 problems found, 2 error. `<verb> --help` for details.');
   io.stdout(lines.join('\n') + '\n');
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. Tests call this in-process. */
 export async function main(argv: string[], io: CliIO = processIO(), signal?: AbortSignal): Promise<number> {
+  try {
+    return await run(argv, io, signal);
+  } finally {
+    await io.drain?.(); // everything written reaches stdout before the exit code does
+  }
+}
+
+async function run(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
     await usage(io);
@@ -52,29 +86,38 @@ export async function main(argv: string[], io: CliIO = processIO(), signal?: Abo
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   signal?.addEventListener('abort', onSigint, { once: true });
+  io.stdoutGone?.addEventListener('abort', onSigint, { once: true });
   const ctx = makeContext(io, abort.signal);
+  let restoreLimits: Limits | undefined;
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+      const limitOpts = Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((k) => [k, { type: 'string' as const }]));
+      parsed = parseArgs({ args: rest, options: { ...cmd.options, ...limitOpts, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     } catch (e) {
       throw new LwError('invalid-argument', `${(e as Error).message}\nUsage: ${cmd.usage}`);
     }
     if (parsed.values.help) {
-      io.stdout(`Usage: npm run -s cli -- ${cmd.usage}\n${cmd.summary}\n${cmd.help ? '\n' + cmd.help + '\n' : ''}`);
+      io.stdout(`Usage: npm run -s cli -- ${cmd.usage}\n${cmd.summary}\n${cmd.help ? '\n' + cmd.help + '\n' : ''}\n${LIMITS_HELP}\n`);
       return 0;
     }
+    restoreLimits = applyLimits(parsed.values);
     const [min, max] = cmd.positionals ?? [0, 0];
     const n = parsed.positionals.length;
     if (n < min || n > max)
       throw new LwError('invalid-argument', `${verb} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${n}.\nUsage: ${cmd.usage}`);
-    return await cmd.run({ values: parsed.values, positionals: parsed.positionals }, ctx);
+    const code = await cmd.run({ values: parsed.values, positionals: parsed.positionals }, ctx);
+    await io.drain?.();
+    return io.stdoutGone?.aborted ? 0 : code;
   } catch (e) {
+    // Nobody reads the output any more (`ls … | head`): the verb was cancelled for that; end quietly, like ls.
+    if (io.stdoutGone?.aborted) return 0;
     const err = asLwError(e);
     io.stderr(`error[${err.code}]: ${err.message}\n`);
     return 2;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    if (restoreLimits) setLimits(restoreLimits);
     await ctx.dispose();
   }
 }

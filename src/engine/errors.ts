@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'invalid-argument' // a user-supplied value is wrong (bad quoting, bad port, ...)
   | 'cancelled'
   | 'write-failed' // output could not be written completely
-  | 'encoder-failed'; // a layer we compressed did not decode back to its tar (the guard in layers/encode.ts)
+  | 'encoder-failed' // a layer we compressed did not decode back to its tar (the guard in layers/encode.ts)
+  | 'suspicious-expansion' // a layer or archive decompresses past its ratio/absolute ceiling (a bomb?)
+  | 'too-large'; // past a memory or expansion limit (limits.ts): raise it if the input is trusted
 
 export interface ErrorWhere {
   blob?: string;

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './env';
 export * from './io';
 export * from './units';
+export * from './limits';
 export * from './tar';
 export * from './compress';
 export * from './digest';

@@ -5,6 +5,8 @@
 // at ~1.3 GB), so every write's returned byte count is checked and a short write rejects with `write-failed`
 // instead of producing a silently truncated blob. Where OPFS is missing (older Safari, some private modes) the
 // scratch falls back to memory, which is fine for small images.
+// Sizes past 2 and 4 GiB need nothing special here (unlike Node 20, see node-bigblob.ts): write offsets are
+// doubles (`{ at }`), and getSize() and the File's size are checked against the bytes written.
 
 import { LwError } from '../engine/errors';
 import { memoryScratch, type Scratch, type ScratchFile } from '../engine/env';

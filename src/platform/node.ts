@@ -8,6 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { LwError } from '../engine/errors';
 import type { Scratch, ScratchFile } from '../engine/env';
+import { PartsBlob } from './node-bigblob';
+
+/** Scratch files are split into parts of this size; tests lower it to exercise the split cheaply. */
+export let SCRATCH_PART = 1024 ** 3;
+export function setScratchPartSize(n: number): void {
+  SCRATCH_PART = n;
+}
 
 export interface NodeScratch extends Scratch {
   /** Directory holding the scratch files (created on first use). */
@@ -36,36 +43,60 @@ export function nodeScratch(dir?: string): NodeScratch {
       return root();
     },
     async create(name?: string): Promise<ScratchFile> {
-      const path = join(await root(), `${++n}-${(name ?? 'blob').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)}`);
-      let fh: FileHandle | undefined = await open(path, 'wx');
-      let written = 0;
+      const base = join(await root(), `${++n}-${(name ?? 'blob').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)}`);
+      // Written as parts of at most SCRATCH_PART bytes (see node-bigblob.ts); most files have one part.
+      const paths: string[] = [];
+      const sizes: number[] = [];
+      let fh: FileHandle | undefined;
+      let inPart = 0;
+      let closed = false;
+      const nextPart = async () => {
+        await fh?.close();
+        const path = paths.length === 0 ? base : `${base}.part${paths.length}`;
+        fh = await open(path, 'wx');
+        paths.push(path);
+        sizes.push(0);
+        inPart = 0;
+      };
+      await nextPart();
       return {
         async write(chunk) {
-          if (!fh) throw new LwError('write-failed', `Scratch file ${path} is already closed.`);
+          if (closed || !fh) throw new LwError('write-failed', `Scratch file ${base} is already closed.`);
           try {
             let off = 0;
             while (off < chunk.length) {
-              const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+              if (inPart >= SCRATCH_PART) await nextPart();
+              const want = Math.min(chunk.length - off, SCRATCH_PART - inPart);
+              const { bytesWritten } = await fh!.write(chunk, off, want);
               off += bytesWritten;
+              inPart += bytesWritten;
+              sizes[sizes.length - 1] += bytesWritten;
             }
           } catch (e) {
-            throw new LwError('write-failed', `Could not write scratch file ${path}: ${(e as Error).message}`);
+            throw new LwError('write-failed', `Could not write scratch file ${base}: ${(e as Error).message}`);
           }
-          written += chunk.length;
         },
         async close() {
-          if (!fh) throw new LwError('write-failed', `Scratch file ${path} is already closed.`);
+          if (closed || !fh) throw new LwError('write-failed', `Scratch file ${base} is already closed.`);
+          closed = true;
           await fh.close();
           fh = undefined;
-          const blob = await openAsBlob(path);
-          if (blob.size !== written)
-            throw new LwError('write-failed', `Scratch file ${path} holds ${blob.size} bytes, ${written} were written.`);
-          return blob;
+          const parts: Blob[] = [];
+          for (let i = 0; i < paths.length; i++) {
+            const blob = await openAsBlob(paths[i]);
+            if (blob.size !== sizes[i])
+              throw new LwError('write-failed', `Scratch file ${paths[i]} holds ${blob.size} bytes, ${sizes[i]} were written.`);
+            parts.push(blob);
+          }
+          const total = sizes.reduce((a, b) => a + b, 0);
+          if (parts.length === 1) return parts[0];
+          return total < NODE_BLOB_LIMIT ? new Blob(parts) : new PartsBlob(parts);
         },
         async abort() {
+          closed = true;
           await fh?.close().catch(() => {});
           fh = undefined;
-          await rm(path, { force: true });
+          for (const p of paths) await rm(p, { force: true });
         },
       };
     },

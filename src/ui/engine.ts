@@ -64,7 +64,7 @@ export function runJob<K extends JobName>(
 const CODES = new Set<ErrorCode>([
   'not-an-image', 'truncated', 'corrupt', 'digest-mismatch', 'size-mismatch', 'diffid-mismatch', 'missing-blob',
   'unsupported-media-type', 'unsafe-path', 'symlink-loop', 'tag-not-found', 'invalid-argument', 'cancelled',
-  'write-failed',
+  'write-failed', 'too-large', 'suspicious-expansion',
 ]);
 
 /** Rebuilds the typed error from what crossed the worker boundary (or wraps a worker crash). */

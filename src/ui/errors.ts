@@ -30,6 +30,10 @@ const SENTENCES: Record<ErrorCode, string> = {
   'tag-not-found': 'The tag you asked for is not in this image.',
   'invalid-argument': 'A value you entered is not valid.',
   cancelled: 'Cancelled. Nothing was changed.',
+  'suspicious-expansion':
+    'A layer unpacks to far more data than it stores (a decompression bomb?), so layerwright stopped reading it. Nothing was changed.',
+  'too-large':
+    'This image is larger than the safety limits allow (too many files, names too long, or a layer that unpacks to far more than it stores). It may be built to exhaust memory; nothing was changed.',
   'write-failed':
     'The result could not be written completely; the browser storage is probably full. Free some space or use a normal (not private) window.',
   'encoder-failed':

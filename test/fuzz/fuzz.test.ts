@@ -22,7 +22,7 @@ import { Watchdog } from './lib/watchdog';
 const CODES = new Set([
   'not-an-image', 'truncated', 'corrupt', 'digest-mismatch', 'size-mismatch', 'diffid-mismatch', 'missing-blob',
   'unsupported-media-type', 'unsafe-path', 'symlink-loop', 'tag-not-found', 'invalid-argument', 'cancelled',
-  'write-failed',
+  'write-failed', 'too-large', 'suspicious-expansion',
 ]);
 const CASE_TIMEOUT_MS = 10_000;
 

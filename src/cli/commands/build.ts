@@ -129,7 +129,7 @@ export const command: CliCommand = {
     if (v.json) {
       const { out: _o, ...summary } = res;
       void _o;
-      ctx.out(JSON.stringify({ output: out, format, bytes: blob.size, ...summary }, null, 2));
+      ctx.outJson({ output: out, format, bytes: blob.size, ...summary });
       return 0;
     }
     ctx.out(`Built ${res.tags.join(', ')}: manifest ${res.manifest.digest}`);

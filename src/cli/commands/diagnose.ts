@@ -34,7 +34,7 @@ export const command: CliCommand = {
     const archive = await ctx.openImage(positionals[0]);
     const r = await diagnoseDetailed(archive, ctx.opts('diagnose'));
     if (values.json) {
-      ctx.out(JSON.stringify(r.problems.map(problemJson), null, 2));
+      ctx.outJson(r.problems.map(problemJson));
       return hasErrors(r.problems) ? 1 : 0;
     }
     for (const p of r.problems) {

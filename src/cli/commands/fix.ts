@@ -59,21 +59,15 @@ export const command: CliCommand = {
     const fixedIds = new Set(repairs.map((r) => r.id));
     const left: Problem[] = problems.filter((p) => p.severity === 'error' && !(p.fix && fixedIds.has(p.fix)));
     if (values.json) {
-      ctx.out(
-        JSON.stringify(
-          {
-            output,
-            format,
-            size: blob.size,
-            repairs: repairs.map(({ id, description, targets, codes, problems: n }) => ({ id, description, targets, codes, problems: n })),
-            rewritten: result.rewritten,
-            warnings: result.warnings,
-            unrepaired: left.map((p) => ({ code: p.code, severity: p.severity, layer: p.layer, blob: p.blob, message: p.message })),
-          },
-          null,
-          2,
-        ),
-      );
+      ctx.outJson({
+        output,
+        format,
+        size: blob.size,
+        repairs: repairs.map(({ id, description, targets, codes, problems: n }) => ({ id, description, targets, codes, problems: n })),
+        rewritten: result.rewritten,
+        warnings: result.warnings,
+        unrepaired: left.map((p) => ({ code: p.code, severity: p.severity, layer: p.layer, blob: p.blob, message: p.message })),
+      });
     } else {
       for (const r of result.rewritten) {
         const what = r.kind === 'layer' ? `layer ${r.layer}` : r.kind;

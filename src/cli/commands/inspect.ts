@@ -14,7 +14,7 @@ export const command: CliCommand = {
     const archive = await ctx.openImage(positionals[0]);
     const result = inspect(archive);
     if (values.json) {
-      ctx.out(JSON.stringify(result, null, 2));
+      ctx.outJson(result);
       return 0;
     }
     ctx.out(`${result.format} (${archive.tree.kind}), ${result.images.length} image${result.images.length === 1 ? '' : 's'}`);

@@ -2,7 +2,7 @@
 // `ls -l`-like lines or JSON rows (ops/files). Whiteouts are marked with what they delete.
 
 import type { CliCommand } from '../command';
-import { LwError } from '../../engine/index';
+import { LwError, throwIfAborted } from '../../engine/index';
 import { listLayer, mergedView, modeString, type FileEntry, type MergedEntry } from '../../engine/index';
 
 function intOption(v: unknown, name: string): number | undefined {
@@ -62,10 +62,16 @@ export const command: CliCommand = {
         ? await mergedView(archive, image, undefined, ctx.opts('merging layers'))
         : await listLayer(archive, image, layer, ctx.opts(`reading layer ${layer}`));
     if (values.json) {
-      ctx.out(JSON.stringify(rows, null, 2));
+      ctx.outJson(rows);
       return 0;
     }
-    for (const r of rows) ctx.out(line(r, layer === undefined));
+    for (let i = 0; i < rows.length; i++) {
+      ctx.out(line(rows[i], layer === undefined));
+      if (i % 4096 === 4095) {
+        await ctx.drain();
+        throwIfAborted(ctx.signal); // the reader went away (`| head`): stop
+      }
+    }
     return 0;
   },
 };

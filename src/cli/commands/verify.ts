@@ -12,7 +12,7 @@ export const command: CliCommand = {
     const archive = await ctx.openImage(positionals[0]);
     const result = await verify(archive, ctx.opts('verify'));
     if (values.json) {
-      ctx.out(JSON.stringify(result, null, 2));
+      ctx.outJson(result);
       return result.ok ? 0 : 1;
     }
     for (const p of result.problems) {

@@ -13,6 +13,7 @@ import { sliceStream } from '../io';
 import { detectCompression, sniffBlob, type Compression } from './detect';
 import { GunzipDecoder } from './gunzip';
 import { ZstdDecoder } from './zstd';
+import { declaredSize, expansionCeiling, expansionGuard, suspicious } from './expansion';
 
 export interface DecompressOptions {
   signal?: AbortSignal;
@@ -33,6 +34,11 @@ export interface DecompressOptions {
    * Not used with `open` (whoever opens counts).
    */
   onBytes?: (n: number) => void;
+  /**
+   * Output past this many bytes ends the stream with `suspicious-expansion` (a decompression bomb is stopped
+   * early, not decoded for minutes). Default: limits.ts's ratio and ceiling applied to the blob's size; null: none.
+   */
+  maxOutput?: number | null;
 }
 
 /**
@@ -48,6 +54,8 @@ const NATIVE_TRUNCATED = /unexpected end of file|truncated/i;
 interface Decoder {
   push(chunk: Uint8Array): void;
   finish(): void;
+  /** Decoders that queue input (zstd) decode a bounded piece per call; false when nothing is queued. */
+  step?(): boolean;
 }
 
 interface Source {
@@ -112,6 +120,7 @@ class DecodePump implements Source {
         return r;
       }
       if (this.ended) return null;
+      if (this.decoder.step?.()) continue;
       if (!this.rest) {
         let r: ReadableStreamReadResult<Uint8Array>;
         try {
@@ -187,7 +196,11 @@ function defaultNative(): (() => TransformStream<Uint8Array, Uint8Array>) | null
 }
 
 /** Wraps a Source into a pull-based ReadableStream with LwErrors and signal cancellation. */
-function sourceStream(open: () => Promise<Source> | Source, signal?: AbortSignal): ReadableStream<Uint8Array> {
+function sourceStream(
+  open: () => Promise<Source> | Source,
+  signal?: AbortSignal,
+  guard?: (n: number) => void,
+): ReadableStream<Uint8Array> {
   let source: Source | null = null;
   let finished = false;
   let onAbort: (() => void) | null = null;
@@ -219,7 +232,10 @@ function sourceStream(open: () => Promise<Source> | Source, signal?: AbortSignal
           ctrl.close();
           return;
         }
-        for (const c of chunks) ctrl.enqueue(c);
+        for (const c of chunks) {
+          guard?.(c.length);
+          ctrl.enqueue(c);
+        }
       } catch (e) {
         if (finished) return;
         done();
@@ -245,11 +261,14 @@ export function decompressBlob(
 ): ReadableStream<Uint8Array> {
   const native = opts.nativeGunzip === undefined ? defaultNative() : opts.nativeGunzip;
   const open = opts.open ?? countingOpen(blob, opts.signal, opts.onBytes);
+  const max = opts.maxOutput === undefined ? expansionCeiling(blob.size) : opts.maxOutput;
   return sourceStream(async () => {
     const k = kind ?? (await sniffBlob(blob));
+    // Before any work: a size the stored bytes declare past the ceiling is refused at once.
+    if (max !== null && (await declaredSize(blob, k)) > max) throw suspicious(blob.size, max, true);
     if (k === 'gzip') return new GzipBlobSource(open, native);
     return new DecodePump(open(), k);
-  }, opts.signal);
+  }, opts.signal, expansionGuard(blob.size, max));
 }
 
 /** Opens the blob in slices; with `onBytes`, each read counts its bytes and a re-open takes the last read back. */

@@ -28,6 +28,7 @@ class FrameWalker {
   private windowSize = 0;
   private checksum = false;
   frames = 0;
+  private blocks = 0; // block headers parsed during the current push
 
   constructor(private readonly maxWindow: number) {}
 
@@ -36,9 +37,15 @@ class FrameWalker {
     return this.step === 'magic' && this.have === 0 && this.skip === 0;
   }
 
-  push(d: Uint8Array): void {
+  /**
+   * Vets d's headers; stops right after the `maxBlocks`-th block's body ends and returns the bytes consumed
+   * (d.length when fewer blocks end in d), so the caller can hand fzstd a bounded amount of output per step.
+   */
+  push(d: Uint8Array, maxBlocks = Infinity): number {
     let i = 0;
+    this.blocks = 0;
     while (i < d.length) {
+      if (this.blocks >= maxBlocks && this.skip === 0) return i;
       if (this.skip > 0) {
         const n = Math.min(this.skip, d.length - i);
         this.skip -= n;
@@ -54,6 +61,7 @@ class FrameWalker {
         this.parse();
       }
     }
+    return i;
   }
 
   private to(step: Step, need = 0): void {
@@ -115,6 +123,7 @@ class FrameWalker {
         return;
       }
       case 'block-header': {
+        this.blocks++;
         const last = a[0] & 1;
         const type = (a[0] >> 1) & 3;
         const size = (a[0] >> 3) | (a[1] << 5) | (a[2] << 13);
@@ -129,10 +138,18 @@ class FrameWalker {
   }
 }
 
+/**
+ * At most this many blocks (128 KiB of output each) are decoded per step: one step of a bomb (an RLE block is
+ * 4 bytes of input for 128 KiB of output) yields 4 MiB, not the gigabytes 32 KiB of its input describe, so the
+ * consumer's back-pressure, Cancel and the expansion ceiling act between steps.
+ */
+const STEP_BLOCKS = 32;
+
 export class ZstdDecoder {
   private readonly z: Decompress;
   private readonly walker: FrameWalker;
   private inputBytes = 0;
+  private pending: Uint8Array[] = [];
 
   constructor(emit: (chunk: Uint8Array) => void, opts: { maxWindow?: number } = {}) {
     this.walker = new FrameWalker(opts.maxWindow ?? ZSTD_MAX_WINDOW);
@@ -141,20 +158,33 @@ export class ZstdDecoder {
     });
   }
 
+  /** Queues input; step() decodes it. (push alone decodes nothing, so a caller that never steps gets nothing.) */
   push(chunk: Uint8Array): void {
     if (!chunk.length) return;
     this.inputBytes += chunk.length;
-    this.walker.push(chunk); // vets the headers before fzstd acts on them
-    this.run(chunk, false);
+    this.pending.push(chunk);
+  }
+
+  /** Decodes up to STEP_BLOCKS blocks of queued input; false when nothing was queued. */
+  step(): boolean {
+    if (!this.pending.length) return false;
+    const head = this.pending[0];
+    const n = this.walker.push(head, STEP_BLOCKS); // vets the headers before fzstd acts on them
+    if (n === head.length) this.pending.shift();
+    else this.pending[0] = head.subarray(n);
+    this.run(head.subarray(0, n), false);
+    return true;
   }
 
   finish(): void {
+    while (this.step());
     if (this.inputBytes === 0) throw new LwError('truncated', 'Truncated: the zstd stream is empty.');
     if (!this.walker.atBoundary()) throw truncated(this.inputBytes);
     this.run(new Uint8Array(0), true);
   }
 
   private run(chunk: Uint8Array, final: boolean): void {
+    if (!chunk.length && !final) return;
     try {
       this.z.push(chunk, final);
     } catch (e) {

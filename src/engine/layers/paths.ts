@@ -1,7 +1,8 @@
 // Path helpers for layer entries. Tar paths are stored as written ('./usr/bin/', '/etc/x', 'a//b');
 // the OCI layer rules compare *cleaned* relative paths, so everything here works on the cleaned form.
 
-export type PathProblem = 'absolute' | 'escapes-root';
+/** 'too-long': over PATH_MAX or a component over NAME_MAX (the tar reader's `tooLong`): no engine can extract it. */
+export type PathProblem = 'absolute' | 'escapes-root' | 'too-long';
 
 export interface CleanPath {
   /** Cleaned, relative, no trailing slash; '' is the root itself. */

@@ -54,6 +54,7 @@ export async function scanLayerTar(tar: ReadableStream<Uint8Array>, opts: ScanOp
     const ordinal = entries.length;
     const se: ScanEntry = { ordinal, path: c.path, type: e.type, linkpath: e.linkpath, size: e.size };
     if (c.problem) se.pathProblem = c.problem;
+    if (e.tooLong) se.pathProblem = 'too-long';
     entries.push(se);
     const prev = byPath.get(c.path);
     if (prev !== undefined) {

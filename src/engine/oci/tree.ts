@@ -3,8 +3,9 @@
 // tar (one decompression pass, content spooled to scratch files) or a folder the user picked.
 
 import { LwError, throwIfAborted } from '../errors';
-import type { OpOptions, Scratch } from '../env';
-import { scanTar, readTar } from '../tar/reader';
+import type { OpOptions, Scratch, ScratchFile } from '../env';
+import { scanTarEntries, readTar } from '../tar/reader';
+import { Budget } from '../limits';
 import type { TarEntry } from '../tar/types';
 import { decompressBlob } from '../compress/decompress';
 import { detectCompression, type Compression } from '../compress/detect';
@@ -47,10 +48,46 @@ function dirname(p: string): string {
   return i < 0 ? '' : p.slice(0, i);
 }
 
+/**
+ * Where the files' bytes are, compactly: an archive of 2 million entries keeps a part number, an offset and a
+ * size per file in typed arrays (not a Blob or a TarEntry each); Blob slices are made when a file is asked for.
+ */
+class SliceTable {
+  parts: Blob[] = [];
+  private part = new Uint32Array(1024);
+  private off = new Float64Array(1024);
+  private len = new Float64Array(1024);
+  private n = 0;
+
+  add(part: number, off: number, size: number): number {
+    if (this.n === this.part.length) {
+      const grow = <T extends Uint32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.part = grow(this.part);
+      this.off = grow(this.off);
+      this.len = grow(this.len);
+    }
+    this.part[this.n] = part;
+    this.off[this.n] = off;
+    this.len[this.n] = size;
+    return this.n++;
+  }
+
+  blob(i: number): Blob {
+    const o = this.off[i];
+    return this.parts[this.part[i]].slice(o, o + this.len[i]);
+  }
+}
+
 /** Builds a tree from file blobs and symlinks; shared by all three input kinds. */
 class Tree implements FileTree {
-  readonly files = new Map<string, Blob>();
+  /** A file's Blob, or its index in `slices`. */
+  readonly files = new Map<string, Blob | number>();
   readonly links = new Map<string, string>(); // symlink path → its linkpath as stored
+  readonly slices = new SliceTable();
   constructor(
     readonly kind: FileTree['kind'],
     readonly compression?: Compression,
@@ -62,7 +99,8 @@ class Tree implements FileTree {
 
   get(path: string): Blob | undefined {
     const key = this.resolve(safeJoin(path));
-    return key === undefined ? undefined : this.files.get(key);
+    const f = key === undefined ? undefined : this.files.get(key);
+    return typeof f === 'number' ? this.slices.blob(f) : f;
   }
 
   /** Resolves symlinks in every component of `key` (a normalized path). */
@@ -131,32 +169,41 @@ export async function openTree(
 /** Plain tar: headers only; each file is a slice of the input, so indexing costs one small read per entry. */
 async function plainTar(input: Blob, opts: OpOptions): Promise<FileTree> {
   const tree = new Tree('tar', 'none');
-  const entries = await scanTar(input, { signal: opts.signal });
-  const hardlinks: TarEntry[] = [];
-  for (const e of entries) {
+  tree.slices.parts.push(input);
+  const hardlinks: Hardlink[] = [];
+  // The index keeps keys and offsets only: count those (not the TarEntry the reader hands out and we drop).
+  const budget = new Budget('The archive');
+  for await (const e of scanTarEntries(input, { signal: opts.signal, budget: null })) {
     const key = safeJoin(e.path);
     if (!key) continue;
+    budget.add(key, e.type === 'file' ? '' : e.linkpath);
     if (e.type === 'file') {
       if (e.dataOffset + e.size > input.size)
         throw new LwError('truncated', `The archive ends inside "${e.path}".`, { entry: e.path });
-      setFile(tree, key, input.slice(e.dataOffset, e.dataOffset + e.size));
+      setFile(tree, key, tree.slices.add(0, e.dataOffset, e.size));
     } else addLink(tree, e, key, hardlinks);
   }
   resolveHardlinks(tree, hardlinks);
   return tree;
 }
 
+/** What a hardlink needs until the end of the scan (not its TarEntry, which holds its header bytes). */
+interface Hardlink {
+  path: string;
+  linkpath: string;
+}
+
 /** A later entry of the same path replaces an earlier one, as extraction would. */
-function setFile(tree: Tree, key: string, blob: Blob): void {
+function setFile(tree: Tree, key: string, blob: Blob | number): void {
   tree.links.delete(key);
   tree.files.set(key, blob);
 }
 
-function addLink(tree: Tree, e: TarEntry, key: string, hardlinks: TarEntry[]): void {
+function addLink(tree: Tree, e: TarEntry, key: string, hardlinks: Hardlink[]): void {
   if (e.type === 'symlink') {
     tree.files.delete(key);
     tree.links.set(key, e.linkpath);
-  } else if (e.type === 'hardlink') hardlinks.push(e);
+  } else if (e.type === 'hardlink') hardlinks.push({ path: e.path, linkpath: e.linkpath });
   else if (e.type === 'dir') {
     tree.files.delete(key);
     tree.links.delete(key);
@@ -164,53 +211,112 @@ function addLink(tree: Tree, e: TarEntry, key: string, hardlinks: TarEntry[]): v
 }
 
 /** A hardlink names its target by archive path (not relative to its own directory). */
-function resolveHardlinks(tree: Tree, hardlinks: TarEntry[]): void {
+function resolveHardlinks(tree: Tree, hardlinks: Hardlink[]): void {
   for (const e of hardlinks) {
     const key = safeJoin(e.path);
     const target = tree.resolve(safeJoin(e.linkpath, e.path));
     const blob = target === undefined ? undefined : tree.files.get(target);
-    if (blob) setFile(tree, key, blob);
+    if (blob !== undefined) setFile(tree, key, blob);
     // A dangling hardlink is left out: the file is then missing, which the image reader reports by name.
   }
 }
 
+/** Bytes of small files kept in memory while unpacking; past this they are appended to a scratch pack file. */
+const IN_MEMORY_TOTAL = 32 * 1024 * 1024;
+/** Small files in memory are packed into segments of this size, one Blob each (not one Blob per file). */
+const SEGMENT = 1024 * 1024;
+const EMPTY_BLOB = new Blob([]);
+/** A pack file is closed and a new one begun past this size (Node 20's file Blobs hold up to 4 GiB). */
+const PACK_SIZE = 1024 * 1024 * 1024;
+
 /**
- * Compressed tar: one decompression pass. Small files (JSON, tiny blobs) stay in memory; everything else is
- * spooled to a scratch file, so a multi-GB layer never sits in memory.
+ * Compressed tar: one decompression pass. Small files (JSON, tiny blobs) stay in memory up to a total, then go
+ * into shared scratch "pack" files (one file per small entry would cost a file handle each for 2M entries);
+ * everything else is spooled to a scratch file of its own, so a multi-GB layer never sits in memory.
  */
 async function compressedTar(input: Blob, compression: Compression, scratch: Scratch, opts: OpenTreeOptions): Promise<FileTree> {
   const limit = opts.inMemoryLimit ?? 256 * 1024;
   const tree = new Tree('tar.gz', compression);
-  const hardlinks: TarEntry[] = [];
+  const hardlinks: Hardlink[] = [];
+  const budget = new Budget('The archive');
+  let inMemory = 0;
+  let seg: Uint8Array | undefined;
+  let segPart = -1;
+  let segUsed = 0;
+  const closeSegment = () => {
+    if (seg) tree.slices.parts[segPart] = new Blob([seg.subarray(0, segUsed) as Uint8Array<ArrayBuffer>]);
+    seg = undefined;
+  };
+  let pack: ScratchFile | undefined;
+  let packPart = -1;
+  let packSize = 0;
+  const closePack = async () => {
+    if (pack) tree.slices.parts[packPart] = await pack.close();
+    pack = undefined;
+  };
   // The uncompressed total is unknown until the end: progress reports bytes seen with total 0 ("unknown").
   const stream = decompressBlob(input, compression, { signal: opts.signal });
-  for await (const item of readTar(stream, { signal: opts.signal })) {
-    throwIfAborted(opts.signal);
-    const e = item.entry;
-    opts.onProgress?.(e.dataOffset + e.size, 0, 'unpack');
-    const key = safeJoin(e.path);
-    if (!key) continue;
-    if (e.type !== 'file') {
-      addLink(tree, e, key, hardlinks);
-      continue;
-    }
-    if (e.size <= limit) {
-      const parts: Uint8Array[] = [];
-      for await (const chunk of item.data()) parts.push(chunk.slice());
-      setFile(tree, key, new Blob(parts as BlobPart[]));
-    } else {
-      const file = await scratch.create(key.replace(/[^A-Za-z0-9._-]/g, '_'));
-      try {
-        for await (const chunk of item.data()) {
-          throwIfAborted(opts.signal);
-          await file.write(chunk);
+  try {
+    for await (const item of readTar(stream, { signal: opts.signal, budget: null })) {
+      throwIfAborted(opts.signal);
+      const e = item.entry;
+      opts.onProgress?.(e.dataOffset + e.size, 0, 'unpack');
+      const key = safeJoin(e.path);
+      if (!key) continue;
+      budget.add(key, e.type === 'file' ? '' : e.linkpath);
+      if (e.type !== 'file') {
+        addLink(tree, e, key, hardlinks);
+        continue;
+      }
+      if (e.size === 0) setFile(tree, key, EMPTY_BLOB);
+      else if (e.size <= limit && inMemory + e.size <= IN_MEMORY_TOTAL) {
+        if (!seg || segUsed + e.size > seg.length) {
+          closeSegment();
+          seg = new Uint8Array(Math.max(SEGMENT, e.size));
+          segPart = tree.slices.parts.length;
+          tree.slices.parts.push(EMPTY_BLOB); // replaced when the segment is full
+          segUsed = 0;
         }
-        setFile(tree, key, await file.close());
-      } catch (err) {
-        await file.abort().catch(() => {});
-        throw err;
+        const at = segUsed;
+        for await (const chunk of item.data()) {
+          seg.set(chunk, segUsed);
+          segUsed += chunk.length;
+        }
+        inMemory += e.size;
+        setFile(tree, key, tree.slices.add(segPart, at, e.size));
+      } else if (e.size <= limit) {
+        if (pack && packSize + e.size > PACK_SIZE) await closePack();
+        if (!pack) {
+          pack = await scratch.create('small-files');
+          packPart = tree.slices.parts.length;
+          tree.slices.parts.push(new Blob([])); // replaced when the pack is closed
+          packSize = 0;
+        }
+        const at = packSize;
+        for await (const chunk of item.data()) {
+          await pack.write(chunk);
+          packSize += chunk.length;
+        }
+        setFile(tree, key, tree.slices.add(packPart, at, e.size));
+      } else {
+        const file = await scratch.create(key.replace(/[^A-Za-z0-9._-]/g, '_'));
+        try {
+          for await (const chunk of item.data()) {
+            throwIfAborted(opts.signal);
+            await file.write(chunk);
+          }
+          setFile(tree, key, await file.close());
+        } catch (err) {
+          await file.abort().catch(() => {});
+          throw err;
+        }
       }
     }
+    closeSegment();
+    await closePack();
+  } catch (err) {
+    await pack?.abort().catch(() => {});
+    throw err;
   }
   resolveHardlinks(tree, hardlinks);
   return tree;

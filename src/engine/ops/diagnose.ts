@@ -15,6 +15,7 @@
 // | unsafe-path                   | error/warning | `../` climbing out of the root (error), absolute path (warning)| drop-unsafe-entries (../)|
 // | hardlink-target-missing       | error         | a hardlink to a path not stored earlier in the same layer     | —                       |
 // | layer-unreadable              | error         | truncated or corrupt compressed data or tar                   | —                       |
+// | suspicious-expansion          | warning       | unpacks past the expansion limits (a bomb?): not read further | —                       |
 // | missing-blob                  | error         | a descriptor names a blob the archive lacks                   | —                       |
 // | size-mismatch                 | error         | a blob's size differs from its descriptor                     | fix-descriptors (layers: when the digest is right or fixable too) |
 // | digest-mismatch               | error         | a blob does not hash to the digest that names it              | fix-descriptors (when the content is otherwise consistent) |
@@ -50,6 +51,7 @@ export type ProblemCode =
   | 'unsafe-path'
   | 'hardlink-target-missing'
   | 'layer-unreadable'
+  | 'suspicious-expansion'
   | 'missing-blob'
   | 'size-mismatch'
   | 'digest-mismatch'
@@ -293,10 +295,12 @@ function layerProblems(facts: LayerFacts, where: { image: number; layer: number;
   const bare: ScanEntry[] = [];
   const escapes: ScanEntry[] = [];
   const absolute: ScanEntry[] = [];
+  const tooLong: ScanEntry[] = [];
   const badLinks: ScanEntry[] = [];
   for (const e of facts.entries) {
     if (e.pathProblem === 'escapes-root') escapes.push(e);
     else if (e.pathProblem === 'absolute') absolute.push(e);
+    else if (e.pathProblem === 'too-long') tooLong.push(e);
     if (isBareWhiteout(e.path)) bare.push(e);
     const anc = nonDirAncestorInLayer(facts, e.path);
     if (anc) {
@@ -414,6 +418,17 @@ function layerProblems(facts: LayerFacts, where: { image: number; layer: number;
       message:
         `${L} holds ${absolute.length} entr${absolute.length > 1 ? 'ies' : 'y'} with an absolute path (${sample(absolute.map((e) => `/${e.path}`))}). ` +
         `Docker and containerd strip the leading \`/\` and extract them inside the image; stricter tools reject them.`,
+    });
+  if (tooLong.length)
+    out.push({
+      code: 'unsafe-path',
+      severity: 'error',
+      ...where,
+      paths: tooLong.slice(0, 100).map((e) => e.path),
+      entries: tooLong.map((e) => e.ordinal),
+      message:
+        `${L} holds ${tooLong.length} entr${tooLong.length > 1 ? 'ies' : 'y'} whose path or link name is longer than Linux allows ` +
+        `(4096 bytes, or 255 for one component; e.g. ${sample(tooLong.map((e) => e.path.slice(0, 80)))}). No engine can extract them.`,
     });
   if (badLinks.length)
     out.push({
@@ -739,7 +754,9 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
       reads.set(digest, r);
       layerSummaries.push({ digest, actualDigest: r.digest, size: r.size, diffId: r.diffId, entries: r.facts.entries.length, error: r.error?.message });
       const where = { image: job.image, layer: job.layer, blob: digest };
-      if (r.error)
+      if (r.error?.code === 'suspicious-expansion')
+        push({ ...where, code: 'suspicious-expansion', severity: 'warning', message: `Layer ${job.layer} was not read to its end, so its checks are incomplete. ${r.error.message}` });
+      else if (r.error)
         push({
           ...where, code: r.error.code === 'unsupported-media-type' ? 'unknown-media-type' : 'layer-unreadable', severity: 'error',
           message: `Layer ${job.layer} cannot be read to its end: ${r.error.message} Engines refuse to load it.`,

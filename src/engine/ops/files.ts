@@ -96,6 +96,7 @@ export async function listLayer(archive: ImageArchive, imageIndex: number, layer
         linkpath: e.type === 'hardlink' ? cleanPath(e.linkpath).path : e.type === 'symlink' ? e.linkpath : '',
       };
       if (c.problem) f.pathProblem = c.problem;
+      if (e.tooLong) f.pathProblem = 'too-long';
       if (isWhiteout(c.path)) {
         const t = whiteoutTarget(c.path);
         if (t !== undefined) {
@@ -345,7 +346,7 @@ export interface PackedEntries {
 export type AnyEntry = FileEntry & Partial<Pick<MergedEntry, 'layer' | 'ordinal' | 'implied'>>;
 
 const TYPES: TarEntryType[] = ['file', 'hardlink', 'symlink', 'char', 'block', 'dir', 'fifo', 'other'];
-const PROBLEMS: (PathProblem | undefined)[] = [undefined, 'absolute', 'escapes-root'];
+const PROBLEMS: (PathProblem | undefined)[] = [undefined, 'absolute', 'escapes-root', 'too-long'];
 
 export function packEntries(rows: AnyEntry[]): PackedEntries {
   const n = rows.length;

@@ -13,7 +13,8 @@ import type { UnpackCache } from '../layers/unpack';
 
 export type VerifyProblemCode = Extract<
   ErrorCode,
-  'digest-mismatch' | 'size-mismatch' | 'diffid-mismatch' | 'missing-blob' | 'truncated' | 'corrupt' | 'unsupported-media-type'
+  | 'digest-mismatch' | 'size-mismatch' | 'diffid-mismatch' | 'missing-blob' | 'truncated' | 'corrupt' | 'unsupported-media-type'
+  | 'suspicious-expansion' | 'too-large'
 >;
 
 export interface VerifyProblem {
@@ -172,6 +173,8 @@ function problemCode(code: ErrorCode): VerifyProblemCode {
     case 'size-mismatch':
     case 'diffid-mismatch':
     case 'missing-blob':
+    case 'suspicious-expansion': // the layer was not read to its end: its diff_id is unchecked
+    case 'too-large':
       return code;
     default:
       return 'corrupt';

@@ -14,5 +14,5 @@
 // - The writer ends directory paths with '/' (GNU tar, Go), writes records sorted by keyword in one PAX 'x'
 //   header named "PaxHeaders/<basename>" with mtime 0, and is deterministic.
 export type { TarEntry, TarEntryType, TarHeaderInput } from './types';
-export { readTar, scanTar, normalizePath, type TarItem } from './reader';
+export { readTar, scanTar, scanTarEntries, normalizePath, type TarItem, type ReadTarOptions } from './reader';
 export { encodeHeader, padding, END_OF_ARCHIVE, TarWriter, tarBlob } from './writer';

@@ -31,9 +31,114 @@ export interface HeaderSource {
   read(n: number): Promise<Uint8Array | null>;
 }
 
-/** State carried across entries: the global PAX records in effect. */
+/** Header fields a PAX record may override (the rest of the records are only carried in `pax`). */
+const FIELD_KEYS = new Set([
+  'path', 'linkpath', 'size', 'uid', 'gid', 'uname', 'gname', 'mtime',
+  'GNU.sparse.name', 'GNU.sparse.major', 'GNU.sparse.map', 'GNU.sparse.numblocks',
+]);
+/** Up to this many global records are copied into each entry's `pax` (the usual case: a comment or two). */
+const SMALL_GLOBALS = 64;
+/** Each 'g' header is a layer over the previous records; past this many layers they are flattened once. */
+const MAX_LAYERS = 16;
+
+/**
+ * State carried across entries: the global PAX records in effect. They are merged here once per 'g' header and
+ * shared by every entry after it — never copied per entry, so a 'g' header of 60,000 records costs its records
+ * once, not once per entry. A record with an empty value (a deletion, as POSIX says) is kept as '' in the layer.
+ */
 export class ParseState {
-  globals: Record<string, string> = {};
+  private snap: Record<string, string> = Object.create(null) as Record<string, string>;
+  private depth = 0;
+  private keys = 0; // upper bound on the keys in effect
+  private cached: { small: [string, string][] | null; fields: [string, string][]; shared: Record<string, string> } | null = null;
+
+  applyGlobal(records: [string, string][]): void {
+    if (records.length === 0) return;
+    const layer = Object.create(this.snap) as Record<string, string>;
+    for (const [k, v] of records) layer[k] = v;
+    this.snap = layer;
+    this.keys += records.length;
+    this.cached = null;
+    if (++this.depth > MAX_LAYERS) {
+      const flat = Object.create(null) as Record<string, string>;
+      let n = 0;
+      for (const k in this.snap) {
+        const v = this.snap[k];
+        if (v !== '') (flat[k] = v), n++;
+      }
+      this.snap = flat;
+      this.keys = n;
+      this.depth = 0;
+    }
+  }
+
+  /** What the next entry sees: the records themselves when few, and the ones that override header fields. */
+  view(): { small: [string, string][] | null; fields: [string, string][]; shared: Record<string, string> } {
+    if (!this.cached) {
+      const fields: [string, string][] = [];
+      let small: [string, string][] | null = null;
+      if (this.keys <= SMALL_GLOBALS) {
+        small = [];
+        for (const k in this.snap) if (this.snap[k] !== '') small.push([k, this.snap[k]]);
+        for (const kv of small) if (FIELD_KEYS.has(kv[0])) fields.push(kv);
+      } else {
+        for (const k of FIELD_KEYS) {
+          const v = this.snap[k];
+          if (v !== undefined && v !== '') fields.push([k, v]);
+        }
+      }
+      this.cached = { small, fields, shared: this.snap };
+    }
+    return this.cached;
+  }
+}
+
+/** Linux's PATH_MAX: no engine can create a path this long or longer (bytes, with the NUL). */
+export const PATH_MAX = 4096;
+/** Linux's NAME_MAX: the longest one path component may be. */
+export const NAME_MAX = 255;
+/** A name cut to its head keeps this many characters. */
+const CUT_HEAD = 256;
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xdc80 && c <= 0xdcff) n += 1; // an escaped raw byte
+    else if (c >= 0xd800 && c <= 0xdbff) (n += 4), i++;
+    else n += 3;
+  }
+  return n;
+}
+
+/** The byte length of a name no engine can extract (over PATH_MAX, or a component over NAME_MAX), else 0. */
+export function nameTooLong(s: string): number {
+  if (s.length <= NAME_MAX / 3) return 0; // fast path: every component fits even at 3 bytes a char
+  const bytes = s.length >= PATH_MAX ? s.length * 3 : utf8Length(s); // cheap bound first; exact below
+  if (bytes >= PATH_MAX) {
+    const exact = s.length >= PATH_MAX ? utf8Length(s) : bytes;
+    if (exact >= PATH_MAX) return exact;
+  }
+  let start = 0;
+  for (let i = 0; i <= s.length; i++) {
+    if (i === s.length || s.charCodeAt(i) === 0x2f) {
+      if (i - start > NAME_MAX / 3 && utf8Length(s.slice(start, i)) > NAME_MAX) return utf8Length(s);
+      start = i + 1;
+    }
+  }
+  return 0;
+}
+
+/**
+ * A name over PATH_MAX is kept as its head, its length and a hash (so two such names still differ), never
+ * in full: a 1 MB GNU long name must not be copied into every listing, map and message.
+ */
+function cutName(s: string, bytes: number): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return `${s.slice(0, CUT_HEAD)}…[${bytes} bytes, cut; #${(h >>> 0).toString(16).padStart(8, '0')}]`;
 }
 
 export function truncated(msg: string, entry?: string): LwError {
@@ -106,10 +211,7 @@ export async function parseNext(src: HeaderSource, st: ParseState, signal?: Abor
       const body = data.subarray(0, size);
       if (tf === 'g') {
         // POSIX: a record with an empty value deletes the keyword.
-        for (const [k, v] of parsePaxRecords(body)) {
-          if (v === '') delete st.globals[k];
-          else st.globals[k] = v;
-        }
+        st.applyGlobal(parsePaxRecords(body));
       } else {
         pendingMeta = tf;
         if (tf === 'x') local.push(...parsePaxRecords(body));
@@ -174,15 +276,30 @@ function buildEntry(
   const devmajor = dev ? num('devmajor') : 0;
   const devminor = dev ? num('devminor') : 0;
 
-  // Records in effect: globals, then this entry's 'x' records (an empty value removes the keyword).
-  const pax: Record<string, string> = { ...st.globals };
+  // Records in effect: globals, then this entry's 'x' records (an empty value removes the keyword). Few globals
+  // are copied into `pax`; many are shared through its prototype (ParseState), never copied per entry.
+  const g = st.view();
+  let pax: Record<string, string>;
+  if (g.small) {
+    pax = {};
+    for (const [k, v] of g.small) pax[k] = v;
+    for (const [k, v] of local) {
+      if (v === '') delete pax[k];
+      else pax[k] = v;
+    }
+  } else {
+    pax = Object.create(g.shared) as Record<string, string>;
+    for (const [k, v] of local) pax[k] = v; // '' shadows a global: removed
+  }
+  // The records that set header fields, in effect order (a later record of the same key replaces in place).
+  const eff = new Map<string, string>(g.fields);
   for (const [k, v] of local) {
-    if (v === '') delete pax[k];
-    else pax[k] = v;
+    if (!FIELD_KEYS.has(k)) continue;
+    if (v === '') eff.delete(k);
+    else eff.set(k, v);
   }
   // PAX overrides header fields and GNU long names (as GNU tar applies it).
-  for (const k in pax) {
-    const v = pax[k];
+  for (const [k, v] of eff) {
     switch (k) {
       case 'path':
         path = v;
@@ -213,14 +330,26 @@ function buildEntry(
         break;
     }
   }
+  // Names no engine can extract: flagged, and over PATH_MAX kept only as a cut form.
+  let tooLong: TarEntry['tooLong'];
+  const pl = nameTooLong(path);
+  if (pl) {
+    tooLong = { path: pl };
+    if (pl >= PATH_MAX) path = cutName(path, pl);
+  }
+  const ll = nameTooLong(linkpath);
+  if (ll) {
+    (tooLong ??= {}).linkpath = ll;
+    if (ll >= PATH_MAX) linkpath = cutName(linkpath, ll);
+  }
 
   let type = typeOf(typeflag, path);
   // GNU sparse files (old 'S' or PAX GNU.sparse.*): the content is a sparse map plus data, not the file.
-  if ('GNU.sparse.major' in pax || 'GNU.sparse.map' in pax || 'GNU.sparse.numblocks' in pax) type = 'other';
+  if (eff.has('GNU.sparse.major') || eff.has('GNU.sparse.map') || eff.has('GNU.sparse.numblocks')) type = 'other';
   if (size < 0 || size > MAX_SIZE) throw corrupt(`tar: entry size ${size} out of range`, where);
   if (isHeaderOnly(type)) size = 0;
 
-  return {
+  const entry: TarEntry = {
     path,
     type,
     typeflag,
@@ -239,4 +368,6 @@ function buildEntry(
     offset,
     dataOffset,
   };
+  if (tooLong) entry.tooLong = tooLong;
+  return entry;
 }

@@ -6,6 +6,22 @@ import { LwError, asLwError, throwIfAborted } from '../errors';
 import { BLOCK, roundUp } from './header';
 import { ParseState, parseNext, truncated, type HeaderSource } from './parse';
 import type { TarEntry } from './types';
+import { Budget } from '../limits';
+
+export interface ReadTarOptions {
+  signal?: AbortSignal;
+  /**
+   * Counts entries and their names against the limits (limits.ts), throwing `too-large` past them: every
+   * listing built from a tar is bounded. Default: a fresh Budget per archive; null for none (the caller counts).
+   */
+  budget?: Budget | null;
+  /** Names the archive in a `too-large` message. */
+  what?: string;
+}
+
+function budgetOf(opts: ReadTarOptions): Budget | null {
+  return opts.budget === undefined ? new Budget(opts.what ?? 'The archive') : opts.budget;
+}
 
 export interface TarItem {
   entry: TarEntry;
@@ -99,11 +115,9 @@ class StreamSource implements HeaderSource {
  * and discarded (so digests/decompressors upstream see all of it); breaking out early cancels the stream.
  * Every failure is an LwError: `truncated`, `corrupt`, `cancelled`, or what the stream itself threw.
  */
-export async function* readTar(
-  src: ReadableStream<Uint8Array>,
-  opts: { signal?: AbortSignal } = {},
-): AsyncGenerator<TarItem> {
+export async function* readTar(src: ReadableStream<Uint8Array>, opts: ReadTarOptions = {}): AsyncGenerator<TarItem> {
   const { signal } = opts;
+  const budget = budgetOf(opts);
   let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {
     reader = src.getReader();
@@ -117,6 +131,7 @@ export async function* readTar(
     for (;;) {
       const entry = await parseNext(s, st, signal);
       if (!entry) break;
+      budget?.add(entry.path, entry.linkpath);
       let remaining = entry.size;
       let state = 'fresh' as 'fresh' | 'reading' | 'gone';
       const where = entry.path;
@@ -192,18 +207,26 @@ class BlobSource implements HeaderSource {
 }
 
 /** Reads every entry's headers, seeking over content. Same TarEntry objects (offsets included) as readTar. */
-export async function scanTar(blob: Blob, opts: { signal?: AbortSignal } = {}): Promise<TarEntry[]> {
+export async function scanTar(blob: Blob, opts: ReadTarOptions = {}): Promise<TarEntry[]> {
+  const out: TarEntry[] = [];
+  for await (const e of scanTarEntries(blob, opts)) out.push(e);
+  return out;
+}
+
+/** scanTar one entry at a time, for callers that keep less than the whole TarEntry (an index of 2M files). */
+export async function* scanTarEntries(blob: Blob, opts: ReadTarOptions = {}): AsyncGenerator<TarEntry> {
   const src = new BlobSource(blob);
   const st = new ParseState();
-  const out: TarEntry[] = [];
+  const budget = budgetOf(opts);
   try {
     for (;;) {
       const e = await parseNext(src, st, opts.signal);
-      if (!e) return out;
+      if (!e) return;
       const end = e.dataOffset + roundUp(e.size);
       if (end > blob.size) throw truncated(`tar: archive ends inside the content of ${e.path}`, e.path);
-      out.push(e);
+      budget?.add(e.path, e.linkpath);
       src.seek(end);
+      yield e;
     }
   } catch (e) {
     throw asLwError(e);

@@ -26,8 +26,19 @@ export interface TarEntry {
   mtime: number;
   devmajor: number;
   devminor: number;
-  /** PAX records in effect: global 'g' records merged with this entry's 'x' records, incl. SCHILY.xattr.*. */
+  /**
+   * PAX records in effect: global 'g' records merged with this entry's 'x' records, incl. SCHILY.xattr.*.
+   * When the global records are many (over 64), they are shared through this object's prototype instead of
+   * copied: read them by key (`pax[k]`, `k in pax`); Object.keys/entries list only this entry's own records,
+   * and an own '' then means the entry removed that global keyword.
+   */
   pax: Record<string, string>;
+  /**
+   * Set when the path or link name is one no engine can extract: PATH_MAX (4096 bytes) or more, or a component
+   * over NAME_MAX (255 bytes). The value is the name's length in bytes. A name of PATH_MAX or more is kept cut:
+   * its first 256 characters, then `…[N bytes, cut; #hash]`.
+   */
+  tooLong?: { path?: number; linkpath?: number };
   /**
    * ALL header blocks of this entry: any global 'g' header(s) that precede it, GNU 'L'/'K' and PAX 'x' headers
    * with their data blocks, then the ustar header. Writing raw, the content and padding(size) reproduces the
