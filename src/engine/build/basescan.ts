@@ -1,6 +1,6 @@
 // The base image as a merged filesystem view, read from its layers in two kinds of pass:
 //  1. scanBase: every base layer streamed once, headers only (content skipped, never buffered), whiteouts and
-//     replacements applied in order → an FsView of what the container sees, each node knowing (layer, ordinal).
+//     replacements applied in order by the one merged model (layers/merge.ts) → a MergedFs of what the container sees, each node knowing (layer, ordinal).
 //  2. fetchBaseContent: only when the build needs bytes of some base files (usrmerge carry-over, identical-file
 //     checks), the layers holding them are streamed again and just those entries are copied to one scratch file;
 //     each node's `content` becomes a slice of it.
@@ -9,9 +9,9 @@ import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
 import { readTar } from '../tar/reader';
 import { cleanPath } from '../layers/paths';
-import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
+import { isWhiteout } from '../layers/whiteout';
+import { MergedFs } from '../layers/merge';
 import type { Layer } from '../oci/archive';
-import { FsView } from './view';
 import { nodeFromEntry, type FsNode } from './types';
 
 /** Bytes of compressed input, for progress across all base layers. */
@@ -19,17 +19,23 @@ function totalSize(layers: Layer[]): number {
   return layers.reduce((s, l) => s + (l.blob?.size ?? 0), 0);
 }
 
-export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<FsView> {
-  const view = new FsView();
+/** A base layer entry as the merged model applies it: whiteouts carry no node. */
+interface BaseEntry {
+  path: string;
+  type: FsNode['type'];
+  linkpath: string;
+  node?: FsNode;
+}
+
+export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<MergedFs<FsNode>> {
+  const view = new MergedFs<FsNode>();
   const total = totalSize(layers);
   let before = 0;
   for (let li = 0; li < layers.length; li++) {
     const layer = layers[li];
     let read = 0;
     const label = `reading base layer ${li + 1}/${layers.length}`;
-    const added: FsNode[] = [];
-    const whiteouts: string[] = [];
-    const opaques: string[] = [];
+    const entries: BaseEntry[] = [];
     let ordinal = 0;
     const onBytes = (n: number) => opts.onProgress?.(before + (read += n), total, label);
     for await (const item of readTar(layer.uncompressed({ signal: opts.signal, onBytes }), { signal: opts.signal })) {
@@ -39,21 +45,14 @@ export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<F
       const c = cleanPath(e.path);
       if (c.problem === 'escapes-root' || c.path === '') continue;
       if (isWhiteout(c.path)) {
-        if (isOpaque(c.path)) opaques.push(opaqueDir(c.path)!);
-        else {
-          const t = whiteoutTarget(c.path);
-          if (t !== undefined) whiteouts.push(t);
-        }
+        entries.push({ path: c.path, type: e.type, linkpath: '' });
         continue;
       }
       const n = nodeFromEntry(e, c.path, e.type === 'hardlink' ? cleanPath(e.linkpath).path : '');
       n.base = { layer: li, ordinal: ord };
-      added.push(n);
+      entries.push({ path: c.path, type: n.type, linkpath: n.linkpath, node: n });
     }
-    // Whiteouts act on the layers below only, so they go first; then the layer's own entries, in tar order.
-    for (const d of opaques) view.removeChildren(d);
-    for (const p of whiteouts) view.remove(p);
-    for (const n of added) view.put(n);
+    view.applyLayer(entries, (x, path) => (x.node && path !== x.node.path ? { ...x.node, path } : x.node));
     before += layer.blob?.size ?? 0;
     opts.onProgress?.(before, total, label);
   }

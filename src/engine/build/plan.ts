@@ -20,7 +20,8 @@ import { ancestorsOf, resolveLinkTarget } from '../layers/paths';
 import { LwError } from '../errors';
 import { sliceStream } from '../io';
 import { Sha256 } from '../digest/sha256';
-import { comparePaths, isUnder, resolvePath, type FsView, type Lookup } from './view';
+import { comparePaths, isUnder, type MergedFs } from '../layers/merge';
+import { resolvedPath as resolvePath, type Lookup } from '../layers/resolve';
 import type { BuildWarning, CarryConflict, FsNode } from './types';
 import { redirectThroughBaseLinks, type Redirect } from './redirect';
 
@@ -128,7 +129,7 @@ function movedLinkTarget(from: string, to: string, linkpath: string, oldDir: str
   return resolveLinkTarget(to, linkpath).path === mapped ? linkpath : `/${oldTarget}`;
 }
 
-export async function planLayer(input: Map<string, FsNode>, view: FsView, opts: PlanOptions, access: ContentAccess): Promise<LayerPlan> {
+export async function planLayer(input: Map<string, FsNode>, view: MergedFs<FsNode>, opts: PlanOptions, access: ContentAccess): Promise<LayerPlan> {
   const out = new Map<string, FsNode>();
   const plan: LayerPlan = { nodes: [], replacedDirs: [], carriedDirs: [], redirected: [], conflicts: [], dropped: [], warnings: [] };
   let app = input;
@@ -177,9 +178,9 @@ export async function planLayer(input: Map<string, FsNode>, view: FsView, opts: 
   return plan;
 }
 
-async function carry(app: Map<string, FsNode>, out: Map<string, FsNode>, view: FsView, plan: LayerPlan, access: ContentAccess): Promise<void> {
+async function carry(app: Map<string, FsNode>, out: Map<string, FsNode>, view: MergedFs<FsNode>, plan: LayerPlan, access: ContentAccess): Promise<void> {
   // The filesystem after this layer: its entries over the view, a non-directory hiding the view below it.
-  const lookup: Lookup = (p) => {
+  const lookup: Lookup<FsNode> = (p) => {
     const o = out.get(p);
     if (o) return o;
     for (const a of ancestorsOf(p)) {

@@ -7,7 +7,8 @@
 
 import { baseOf, parentOf } from '../layers/paths';
 import { LwError } from '../errors';
-import { resolvePath, type FsView, type Lookup } from './view';
+import type { MergedFs } from '../layers/merge';
+import { resolvedPath as resolvePath, type Lookup } from '../layers/resolve';
 import type { CarryConflict, FsNode } from './types';
 
 /** What a redirect needs of plan.ts's ContentAccess (declared here so the two modules do not import each other). */
@@ -24,11 +25,11 @@ export interface Redirect {
 
 export async function redirectThroughBaseLinks(
   app: Map<string, FsNode>,
-  view: FsView,
+  view: MergedFs<FsNode>,
   access: ContentHasher,
 ): Promise<{ app: Map<string, FsNode>; redirects: Redirect[]; conflicts: CarryConflict[] }> {
   // A base symlink is followed unless the app replaces it with a non-directory of its own.
-  const lookup: Lookup = (p) => {
+  const lookup: Lookup<FsNode> = (p) => {
     const v = view.get(p);
     const a = app.get(p);
     if (v?.type === 'symlink' && (!a || a.type === 'dir')) return v;

@@ -4,7 +4,7 @@
 
 import { LwError } from '../errors';
 import { ancestorsOf, cleanPath } from '../layers/paths';
-import { comparePaths, isUnder } from './view';
+import { comparePaths, isUnder } from '../layers/merge';
 import type { FsNode } from './types';
 
 export interface SplitRule {

@@ -35,8 +35,8 @@ import { fetchBaseContent, scanBase } from '../build/basescan';
 import { ContentAccess, planLayer, type CarriedDir } from '../build/plan';
 import { parseSplitRules, splitNodes } from '../build/split';
 import { finalizeHardlinks, writeNodes } from '../build/write';
-import { FsView } from '../build/view';
-import type { BuildWarning, CarryConflict } from '../build/types';
+import { MergedFs } from '../layers/merge';
+import type { BuildWarning, CarryConflict, FsNode } from '../build/types';
 import type { Redirect } from '../build/redirect';
 import { applyConfig, historyEntry, validateSettings, withDefaults, type BuildSettings } from './config';
 
@@ -194,7 +194,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
   }
 
   // 3. base view
-  const view = inputs.base ? await scanBase(image.layers, opts) : new FsView();
+  const view = inputs.base ? await scanBase(image.layers, opts) : new MergedFs<FsNode>();
 
   // 4. layers
   const result: Omit<BuildResult, 'out' | 'manifest' | 'config' | 'tags'> = {
@@ -256,7 +256,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
         createdBy,
       });
     }
-    if (k + 1 < apps.length) for (const n of plan.nodes) view.put(n);
+    if (k + 1 < apps.length) view.applyLayer(plan.nodes, (n, path) => (path === n.path ? n : { ...n, path }));
   }
 
   // 5. config, manifest annotations, tags: one rechain over the focused base

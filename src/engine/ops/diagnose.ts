@@ -36,7 +36,9 @@ import { digestBlob } from '../digest/index';
 import { readLayer, type LayerFacts, type LayerRead, type ScanEntry } from '../layers/scan';
 import type { UnpackCache } from '../layers/unpack';
 import { ancestorsOf, cleanPath, resolveLinkTarget } from '../layers/paths';
-import { isBareWhiteout, isOpaque, isReservedWhiteout, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
+import { MergedFs, type Divergence, type MergedNode } from '../layers/merge';
+import { resolve } from '../layers/resolve';
+import { isBareWhiteout, isReservedWhiteout, isWhiteout, whiteoutTarget } from '../layers/whiteout';
 import { rechain } from '../mutate/rechain';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -130,149 +132,26 @@ function typeWord(t: TarEntryType): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The merged view of the lower layers: path -> what extraction of the layers so far leaves there.
+// The merged view of the lower layers (layers/merge.ts, Docker/overlay's parent rule): path -> what extraction of
+// the layers so far leaves there, with the layer that put it there.
 
-interface Node {
-  type: TarEntryType;
-  link?: string;
-  /** Layer index that put it there. */
+interface DNode extends MergedNode {
+  /** Layer index that put it there, and the entry's position in that layer. */
   layer: number;
-  children?: Map<string, Node>;
+  ordinal: number;
 }
 
-class MergedTree {
-  readonly root: Node = { type: 'dir', layer: -1, children: new Map() };
+type Tree = MergedFs<DNode>;
 
-  get(path: string): Node | undefined {
-    if (path === '') return this.root;
-    let n: Node | undefined = this.root;
-    for (const part of path.split('/')) {
-      n = n.children?.get(part);
-      if (!n) return undefined;
-    }
-    return n;
-  }
-
-  /** The nearest-to-root symlink at `path` or above it, with its path. */
-  symlinkAtOrAbove(path: string): { path: string; node: Node } | undefined {
-    if (path === '') return undefined;
-    let n: Node | undefined = this.root;
-    const parts = path.split('/');
-    for (let i = 0; i < parts.length; i++) {
-      n = n.children?.get(parts[i]);
-      if (!n) return undefined;
-      if (n.type === 'symlink') return { path: parts.slice(0, i + 1).join('/'), node: n };
-      if (n.type !== 'dir') return undefined;
-    }
-    return undefined;
-  }
-
-  /** Paths strictly below `path` (non-directories and directories), depth first. */
-  descendants(path: string): { path: string; node: Node }[] {
-    const out: { path: string; node: Node }[] = [];
-    const walk = (n: Node, p: string) => {
-      for (const [name, c] of n.children ?? []) {
-        const cp = `${p}/${name}`;
-        out.push({ path: cp, node: c });
-        walk(c, cp);
-      }
-    };
-    const n = this.get(path);
-    if (n) walk(n, path);
-    return out;
-  }
-
-  /**
-   * Where `path` (cleaned, relative) leads in the merged view, as exec follows it: component by component, through
-   * symlinks (absolute targets from the root, relative ones from the link's directory), at most 40 of them (Linux's
-   * MAXSYMLINKS). The non-directory it reaches and every path looked up on the way, or undefined.
-   */
-  resolve(path: string): { path: string; node: Node; visited: string[] } | undefined {
-    const visited: string[] = [];
-    let todo = path.split('/');
-    let cur: string[] = [];
-    let n: Node = this.root;
-    let links = 0;
-    while (todo.length) {
-      const part = todo.shift()!;
-      if (part === '' || part === '.') continue;
-      if (part === '..') {
-        cur.pop();
-        n = this.get(cur.join('/')) ?? this.root;
-        continue;
-      }
-      if (n.type !== 'dir') return undefined;
-      const c = n.children?.get(part);
-      visited.push([...cur, part].join('/'));
-      if (!c) return undefined;
-      if (c.type === 'symlink') {
-        if (++links > 40) return undefined;
-        const link = c.link ?? '';
-        todo = [...link.split('/'), ...todo];
-        if (link.startsWith('/')) {
-          cur = [];
-          n = this.root;
-        }
-        continue;
-      }
-      cur.push(part);
-      n = c;
-    }
-    return n.type === 'dir' ? undefined : { path: cur.join('/'), node: n, visited };
-  }
-
-  remove(path: string): void {
-    const i = path.lastIndexOf('/');
-    const parent = this.get(i < 0 ? '' : path.slice(0, i));
-    parent?.children?.delete(i < 0 ? path : path.slice(i + 1));
-  }
-
-  clearChildren(path: string): void {
-    const n = this.get(path);
-    if (n?.children) n.children = new Map();
-  }
-
-  /** As Docker/overlay apply an entry: missing parents become directories, a non-directory parent is replaced. */
-  put(path: string, type: TarEntryType, link: string, layer: number): void {
-    if (path === '') return;
-    let n = this.root;
-    const parts = path.split('/');
-    for (let i = 0; i < parts.length - 1; i++) {
-      let c = n.children!.get(parts[i]);
-      if (!c || c.type !== 'dir') {
-        c = { type: 'dir', layer, children: new Map() };
-        n.children!.set(parts[i], c);
-      }
-      n = c;
-    }
-    const name = parts[parts.length - 1];
-    const old = n.children!.get(name);
-    if (type === 'dir' && old?.type === 'dir') {
-      old.layer = layer;
-      return;
-    }
-    const node: Node = { type: type === 'hardlink' ? 'file' : type, layer };
-    if (type === 'symlink') node.link = link;
-    if (type === 'dir') node.children = new Map();
-    n.children!.set(name, node);
-  }
-
-  /** Applies one layer: its whiteouts first (they only ever hide lower entries), then its entries. */
-  apply(facts: LayerFacts, layer: number): void {
-    for (const e of facts.entries) {
-      if (e.pathProblem === 'escapes-root' || !isWhiteout(e.path)) continue;
-      const t = whiteoutTarget(e.path);
-      if (t !== undefined) this.remove(t);
-      else if (isOpaque(e.path)) this.clearChildren(opaqueDir(e.path)!);
-    }
-    for (const e of facts.entries) {
-      if (e.pathProblem === 'escapes-root' || isWhiteout(e.path)) continue;
-      this.put(e.path, e.type, e.linkpath, layer);
-    }
-  }
+function applyFacts(tree: Tree, facts: LayerFacts, layer: number): Divergence[] {
+  return tree.applyLayer(facts.entries, (e, path) => ({ path, type: e.type, linkpath: e.linkpath, layer, ordinal: e.ordinal }));
 }
 
-// ---------------------------------------------------------------------------------------------------------------
+/** Where `path` leads as exec follows it: the non-directory it reaches and every path looked up on the way. */
+function reach(tree: Tree, path: string): { path: string; visited: string[] } | undefined {
+  const r = resolve(tree.lookup, path);
+  return r.error || !r.node || r.node.type === 'dir' ? undefined : { path: r.path, visited: r.visited };
+}
 
 /** Nearest ancestor of `path` that this layer stores as a non-directory (its last entry there). */
 function nonDirAncestorInLayer(facts: LayerFacts, path: string): ScanEntry | undefined {
@@ -445,19 +324,20 @@ function layerProblems(facts: LayerFacts, where: { image: number; layer: number;
 }
 
 /** Rules that depend on the layers below (reported per image). */
-function crossLayerProblems(facts: LayerFacts, lower: MergedTree, where: { image: number; layer: number; blob: string }): Problem[] {
+function crossLayerProblems(facts: LayerFacts, lower: Tree, where: { image: number; layer: number; blob: string }): Problem[] {
   const out: Problem[] = [];
   const L = `Layer ${where.layer}`;
   const noTarget: string[] = [];
-  const overLink = new Map<string, { explicit: boolean; paths: string[]; node: { link?: string; layer: number } }>();
+  const overLink = new Map<string, { explicit: boolean; paths: string[]; node: DNode }>();
   for (const e of facts.entries) {
     if (e.pathProblem === 'escapes-root') continue;
     // Whiteouts under a same-layer non-directory are reported (and removed) already.
     if (isWhiteout(e.path) && nonDirAncestorInLayer(facts, e.path)) continue;
     const t = whiteoutTarget(e.path);
-    if (t !== undefined && !isReservedWhiteout(e.path) && !lower.get(t)) noTarget.push(e.path);
-    const s = lower.symlinkAtOrAbove(e.path);
-    if (!s) continue;
+    if (t !== undefined && !isReservedWhiteout(e.path) && !lower.lookup(t)) noTarget.push(e.path);
+    const link = lower.symlinkAtOrAbove(e.path);
+    if (!link) continue;
+    const s = { path: link.path, node: link };
     if (s.path === e.path && e.type !== 'dir') continue; // a file or symlink simply replaces the lower symlink
     // What this layer itself stores at the symlink's path: a directory makes the replacement explicit; a
     // symlink or file re-creates it (the same-layer rules cover entries under it).
@@ -474,15 +354,13 @@ function crossLayerProblems(facts: LayerFacts, lower: MergedTree, where: { image
   for (const [path, ord] of facts.byPath) {
     const e = facts.entries[ord];
     if (e.type !== 'symlink' || e.pathProblem === 'escapes-root' || path === '') continue;
-    if (lower.get(path)?.type !== 'dir' || nonDirAncestorInLayer(facts, path)) continue;
+    if (lower.lookup(path)?.type !== 'dir' || nonDirAncestorInLayer(facts, path)) continue;
     const target = resolveLinkTarget(path, e.linkpath).path;
-    const hidden = lower.descendants(path).filter((d) => d.node.type !== 'dir');
-    const lost = hidden
-      .map((d) => d.path)
-      .filter((p) => {
-        const twin = target + p.slice(path.length);
-        return !facts.byPath.has(twin) && !lower.get(twin);
-      });
+    const hidden = lower.descendants(path).filter((d) => lower.get(d)!.type !== 'dir');
+    const lost = hidden.filter((p) => {
+      const twin = target + p.slice(path.length);
+      return !facts.byPath.has(twin) && !lower.lookup(twin);
+    });
     if (lost.length === 0) continue;
     out.push({
       code: 'symlink-hides-lower-files',
@@ -491,7 +369,7 @@ function crossLayerProblems(facts: LayerFacts, lower: MergedTree, where: { image
       paths: lost,
       fix: 'carry-over-hidden-files',
       message:
-        `${L} replaces the directory \`${path}\` of layer ${lower.get(path)!.layer} with a symlink to \`${e.linkpath}\`, which hides its ` +
+        `${L} replaces the directory \`${path}\`${lower.get(path) ? ` of layer ${lower.get(path)!.layer}` : ''} with a symlink to \`${e.linkpath}\`, which hides its ` +
         `${hidden.length} file${hidden.length > 1 ? 's' : ''}; ${lost.length} of them have no twin in \`${target}/\` (${sample(lost)}), so the ` +
         `container will not have them (e.g. \`/${lost[0]}\`). That is what the OCI rules say and what Docker does once the whiteouts are ` +
         `fixed. Optional fix: carry them over into \`${target}/\` in this layer, as Debian's usrmerge does.`,
@@ -508,19 +386,19 @@ function crossLayerProblems(facts: LayerFacts, lower: MergedTree, where: { image
         `Harmless: the whiteouts delete nothing (engines still create a whiteout device for each).`,
     });
   for (const [link, g] of overLink) {
-    const target = resolveLinkTarget(link, g.node.link ?? '').path;
+    const target = resolveLinkTarget(link, g.node.linkpath).path;
     out.push({
       code: 'dir-over-lower-symlink',
       severity: g.explicit ? 'error' : 'warning',
       ...where,
       paths: g.paths,
       message: g.explicit
-        ? `${L} stores \`${link}/\` as a directory, but layer ${g.node.layer} made \`${link}\` a symlink to \`${g.node.link}\` ` +
+        ? `${L} stores \`${link}/\` as a directory, but layer ${g.node.layer} made \`${link}\` a symlink to \`${g.node.linkpath}\` ` +
           `(the opposite merged-usr break). Docker (overlay2) and podman replace the symlink with a real directory holding only ` +
           `this layer's entries, so everything reached through \`/${link}\` (e.g. the dynamic loader under \`/${target}\`) disappears from ` +
           `the container. Store these entries under \`${target}/\` instead.`
         : `${L} stores ${g.paths.length} entr${g.paths.length > 1 ? 'ies' : 'y'} under \`${link}/\` (${sample(g.paths)}), but layer ` +
-          `${g.node.layer} made \`${link}\` a symlink to \`${g.node.link}\`. containerd writes them through the symlink into ` +
+          `${g.node.layer} made \`${link}\` a symlink to \`${g.node.linkpath}\`. containerd writes them through the symlink into ` +
           `\`${target}/\`; Docker (overlay2) creates a real \`${link}\` directory that hides the symlink and everything behind it. ` +
           `Store them under \`${target}/\` instead.`,
     });
@@ -783,10 +661,10 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
     }
     // Cross-layer rules, per image, on the merged view of the layers below.
     archive.images.forEach((img, image) => {
-      const tree = new MergedTree();
+      const tree: Tree = new MergedFs<DNode>();
       // The image's own command, followed through the merged view after each layer (command-hidden).
       const command = imageCommand(img.config);
-      let reached = command && tree.resolve(command.path);
+      let reached = command && reach(tree, command.path);
       let hidden: Problem | undefined;
       for (const l of img.layers) {
         const r = reads.get(l.descriptor.digest);
@@ -794,10 +672,10 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
         const where = { image, layer: l.index, blob: l.descriptor.digest };
         const cross = crossLayerProblems(r.facts, tree, where);
         for (const p of cross) push(p);
-        tree.apply(r.facts, l.index);
+        applyFacts(tree, r.facts, l.index);
         if (!command) continue;
         const before = reached;
-        reached = tree.resolve(command.path);
+        reached = reach(tree, command.path);
         if (reached) hidden = undefined;
         else if (before) hidden = commandHidden(command, before, cross, r.facts, where);
       }

@@ -18,7 +18,7 @@ import { rechain, type RechainResult } from '../mutate/rechain';
 import type { BlobReplacement } from '../mutate/types';
 import { OPTIONAL_REPAIRS, type Problem, type ProblemCode, type RepairId } from './diagnose';
 import { cleanPath } from '../layers/paths';
-import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
+import { isWhiteout } from '../layers/whiteout';
 import { scanBase, fetchBaseContent } from '../build/basescan';
 import { ContentAccess, planLayer } from '../build/plan';
 import { finalizeHardlinks, writeNodes } from '../build/write';
@@ -387,10 +387,10 @@ async function carriedNodes(
     throw new LwError('invalid-argument', `Layer ${t.layer} of image ${t.image} is not ${t.digest}.`, { blob: t.digest });
   const lower = img.layers.slice(0, layer.index);
   const view = await scanBase(lower, { signal: opts.signal });
-  // This layer's own entries (the planner's "app"); its whiteouts act on the lower view, except the redundant
-  // ones under its own non-directories (they are the defect, not deletions anyone meant).
+  // This layer's own entries (the planner's "app"); its whiteouts act on the lower view through the one merged
+  // model, where those under the layer's own non-directories are moot (they are the defect, not deletions).
   const app = new Map<string, FsNode>();
-  const whiteouts: string[] = [];
+  const whiteouts: { path: string; type: FsNode['type']; linkpath: string }[] = [];
   let ordinal = 0;
   for await (const item of readTar(layer.uncompressed({ signal: opts.signal }), { signal: opts.signal })) {
     throwIfAborted(opts.signal);
@@ -398,22 +398,10 @@ async function carriedNodes(
     const e = item.entry;
     const c = cleanPath(e.path);
     if (drop.has(o) || c.problem === 'escapes-root' || c.path === '') continue;
-    if (isWhiteout(c.path)) whiteouts.push(c.path);
+    if (isWhiteout(c.path)) whiteouts.push({ path: c.path, type: e.type, linkpath: '' });
     else app.set(c.path, nodeFromEntry(e, c.path, e.type === 'hardlink' ? cleanPath(e.linkpath).path : ''));
   }
-  const underOwnNonDir = (p: string) => {
-    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
-      const a = app.get(p.slice(0, i));
-      if (a && a.type !== 'dir') return true;
-    }
-    return false;
-  };
-  for (const w of whiteouts) {
-    if (underOwnNonDir(w)) continue;
-    const target = whiteoutTarget(w);
-    if (target !== undefined) view.remove(target);
-    else if (isOpaque(w)) view.removeChildren(opaqueDir(w)!);
-  }
+  view.applyWhiteouts([...app.values(), ...whiteouts]);
   const dry = new ContentAccess();
   await planLayer(app, view, { usrmergeCarry: true }, dry);
   await fetchBaseContent(lower, [...dry.needs], env, { signal: opts.signal });

@@ -48,7 +48,7 @@ describe('diagnose + fix: the merged-usr whiteout defect', () => {
     const hides = problems.filter((p) => p.code === 'symlink-hides-lower-files');
     expect(hides.map((p) => p.paths)).toEqual([
       ['bin/bash', 'bin/cat'],
-      ['lib/x86_64-linux-gnu/libc.so.6', 'lib/systemd/systemd'],
+      ['lib/systemd/systemd', 'lib/x86_64-linux-gnu/libc.so.6'],
       ['sbin/init'],
       ['var/log/dpkg.log'],
     ]);
