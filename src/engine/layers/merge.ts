@@ -83,7 +83,7 @@ export class MergedFs<N extends MergedNode = MergedNode> {
     yield* this.nodes.values();
   }
 
-  /** Every stored path strictly below `path`, sorted (parents before children). */
+  /** Every stored path strictly below `path` (implied directories left out), sorted (parents before children). */
   descendants(path: string): string[] {
     const out: string[] = [];
     const stack = [path];
@@ -91,7 +91,7 @@ export class MergedFs<N extends MergedNode = MergedNode> {
       const kids = this.children.get(stack.pop()!);
       if (!kids) continue;
       for (const k of kids) {
-        out.push(k);
+        if (this.nodes.has(k)) out.push(k);
         stack.push(k);
       }
     }
