@@ -37,70 +37,16 @@ import { readLayer, type LayerFacts, type LayerRead, type ScanEntry } from '../l
 import type { UnpackCache } from '../layers/unpack';
 import { ancestorsOf, cleanPath, resolveLinkTarget } from '../layers/paths';
 import { MergedFs, type Divergence, type MergedNode } from '../layers/merge';
-import { resolve } from '../layers/resolve';
+import { readEntryHead } from '../layers/head';
+import type { LinkNode } from '../layers/resolve';
+import { CarryPlan, commandHidden, layerHeadReader } from './diagnose/command';
 import { isBareWhiteout, isReservedWhiteout, isWhiteout, whiteoutTarget } from '../layers/whiteout';
 import { rechain } from '../mutate/rechain';
 
-export type Severity = 'error' | 'warning' | 'info';
-
-export type ProblemCode =
-  | 'whiteout-under-non-directory'
-  | 'parent-not-directory'
-  | 'dir-over-lower-symlink'
-  | 'duplicate-path'
-  | 'bare-whiteout'
-  | 'whiteout-without-target'
-  | 'unsafe-path'
-  | 'hardlink-target-missing'
-  | 'layer-unreadable'
-  | 'suspicious-expansion'
-  | 'missing-blob'
-  | 'size-mismatch'
-  | 'digest-mismatch'
-  | 'diffid-mismatch'
-  | 'symlink-hides-lower-files'
-  | 'command-hidden'
-  | 'history-layer-mismatch'
-  | 'unknown-media-type'
-  | 'config-missing-field'
-  | 'unreferenced-blob';
-
-export type RepairId =
-  | 'drop-redundant-whiteouts'
-  | 'drop-duplicates'
-  | 'drop-bare-whiteouts'
-  | 'drop-unsafe-entries'
-  | 'fix-descriptors'
-  | 'fix-diff-ids'
-  | 'gc'
-  | 'carry-over-hidden-files';
-
-/**
- * Repairs that change what the container sees beyond removing defects: planned, but only run when chosen —
- * except carry-over-hidden-files when a command-hidden problem asks for it (planFix then makes it a default).
- */
-export const OPTIONAL_REPAIRS: RepairId[] = ['carry-over-hidden-files'];
-
-export interface Problem {
-  code: ProblemCode;
-  severity: Severity;
-  /** Index into archive.images (the first image the problem was found in). */
-  image?: number;
-  /** Layer index in that image. */
-  layer?: number;
-  /** Digest of the blob the problem is in (the layer, config, manifest...). */
-  blob?: string;
-  /** The paths concerned (entries of the layer, or the archive path of a blob). */
-  paths?: string[];
-  /** Plain words: what is wrong and what a real engine will do with it. */
-  message: string;
-  /** Id of the repair that resolves it (planFix), when one is safe. */
-  fix?: RepairId;
-  /** Ordinals (positions in the layer tar) of the entries the repair drops. */
-  entries?: number[];
-  expected?: string;
-  actual?: string;
-}
+export type { Severity, ProblemCode, RepairId, Problem } from './diagnose/types';
+export { OPTIONAL_REPAIRS } from './diagnose/types';
+import type { Problem, Severity } from './diagnose/types';
+import { sample, typeWord } from './diagnose/types';
 
 export interface DiagnoseOptions extends OpOptions {
   /** Skip reading layers: layout checks only (fast). */
@@ -121,16 +67,6 @@ export interface DiagnoseResult {
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-/** Shows at most `n` items of a list in a message. */
-function sample(paths: string[], n = 3): string {
-  const shown = paths.slice(0, n).map((p) => `\`${p}\``).join(', ');
-  return paths.length > n ? `${shown}, … (${paths.length} in all)` : shown;
-}
-
-function typeWord(t: TarEntryType): string {
-  return t === 'file' ? 'regular file' : t === 'hardlink' ? 'hard link' : t === 'char' ? 'character device' : t === 'block' ? 'block device' : t;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // The merged view of the lower layers (layers/merge.ts, Docker/overlay's parent rule): path -> what extraction of
 // the layers so far leaves there, with the layer that put it there.
@@ -145,12 +81,6 @@ type Tree = MergedFs<DNode>;
 
 function applyFacts(tree: Tree, facts: LayerFacts, layer: number): Divergence[] {
   return tree.applyLayer(facts.entries, (e, path) => ({ path, type: e.type, linkpath: e.linkpath, layer, ordinal: e.ordinal }));
-}
-
-/** Where `path` leads as exec follows it: the non-directory it reaches and every path looked up on the way. */
-function reach(tree: Tree, path: string): { path: string; visited: string[] } | undefined {
-  const r = resolve(tree.lookup, path);
-  return r.error || !r.node || r.node.type === 'dir' ? undefined : { path: r.path, visited: r.visited };
 }
 
 /** Nearest ancestor of `path` that this layer stores as a non-directory (its last entry there). */
@@ -324,7 +254,7 @@ function layerProblems(facts: LayerFacts, where: { image: number; layer: number;
 }
 
 /** Rules that depend on the layers below (reported per image). */
-function crossLayerProblems(facts: LayerFacts, lower: Tree, where: { image: number; layer: number; blob: string }): Problem[] {
+function crossLayerProblems(facts: LayerFacts, lower: Tree, where: { image: number; layer: number; blob: string }, carry?: CarryPlan<DNode>): Problem[] {
   const out: Problem[] = [];
   const L = `Layer ${where.layer}`;
   const noTarget: string[] = [];
@@ -362,6 +292,7 @@ function crossLayerProblems(facts: LayerFacts, lower: Tree, where: { image: numb
       return !facts.byPath.has(twin) && !lower.lookup(twin);
     });
     if (lost.length === 0) continue;
+    carry?.add(lower, { layer: where.layer, blob: where.blob, path, linkpath: e.linkpath }, lost);
     out.push({
       code: 'symlink-hides-lower-files',
       severity: 'warning',
@@ -404,60 +335,6 @@ function crossLayerProblems(facts: LayerFacts, lower: Tree, where: { image: numb
     });
   }
   return out;
-}
-
-/** What `docker run` executes: Entrypoint[0], or Cmd[0] when there is no Entrypoint; only absolute paths. */
-function imageCommand(config: unknown): { written: string; path: string; field: 'Entrypoint' | 'Cmd' } | undefined {
-  const c = (config as { config?: { Entrypoint?: unknown; Cmd?: unknown } } | undefined)?.config;
-  if (!c || typeof c !== 'object') return undefined;
-  const first = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v[0] : undefined);
-  const ep = first(c.Entrypoint);
-  const field = ep !== undefined ? 'Entrypoint' : 'Cmd';
-  const written = ep !== undefined ? ep : first(c.Cmd);
-  if (typeof written !== 'string' || !written.startsWith('/')) return undefined;
-  const path = cleanPath(written).path;
-  return path ? { written, path, field } : undefined;
-}
-
-/** Well-known dynamic loaders (glibc, musl): hidden alongside a command, worth one sentence. */
-const LOADER = /^(usr\/)?lib(64|32|x32)?\/ld-(linux|musl)[^/]*\.so(\.\d+)*$/;
-
-/**
- * command-hidden: the command resolved to a file before this layer, no longer does after it, and the reason is a
- * symlink of this layer over a lower directory whose files have no twin (a symlink-hides-lower-files path on the
- * way): carrying those files over brings the command back.
- */
-function commandHidden(
-  command: { written: string; path: string; field: 'Entrypoint' | 'Cmd' },
-  before: { visited: string[] },
-  cross: Problem[],
-  facts: LayerFacts,
-  where: { image: number; layer: number; blob: string },
-): Problem | undefined {
-  const hides = cross.filter((p) => p.code === 'symlink-hides-lower-files');
-  const hit = hides.find((p) => before.visited.some((v) => p.paths!.includes(v)));
-  if (!hit) return undefined;
-  const linkPath = before.visited.find((v) => {
-    const i = facts.byPath.get(v);
-    return i !== undefined && facts.entries[i].type === 'symlink';
-  });
-  if (linkPath === undefined) return undefined;
-  const link = facts.entries[facts.byPath.get(linkPath)!];
-  const what = command.field === 'Entrypoint' ? 'entrypoint' : 'command';
-  const loader = hides.flatMap((p) => p.paths!).find((p) => LOADER.test(p) && p !== command.path);
-  const w = command.written;
-  return {
-    code: 'command-hidden',
-    severity: 'error',
-    ...where,
-    paths: [w],
-    fix: 'carry-over-hidden-files',
-    message:
-      `The image's ${what} \`${w}\` is hidden by layer ${where.layer}'s \`${linkPath} -> ${link.linkpath}\`: \`docker run\` will fail with ` +
-      `\`exec: "${w}": stat ${w}: no such file or directory\`.` +
-      (loader ? ` The dynamic loader \`/${loader}\` is hidden the same way, so dynamically linked programs cannot start either.` : '') +
-      ` Fix: carry the hidden files over (as usrmerge does).`,
-  };
 }
 
 /** Layout rules on one image (no layer content needed). */
@@ -660,27 +537,26 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
       for (const p of layerProblems(r.facts, where)) push(p);
     }
     // Cross-layer rules, per image, on the merged view of the layers below.
-    archive.images.forEach((img, image) => {
+    for (let image = 0; image < archive.images.length; image++) {
+      const img = archive.images[image];
       const tree: Tree = new MergedFs<DNode>();
-      // The image's own command, followed through the merged view after each layer (command-hidden).
-      const command = imageCommand(img.config);
-      let reached = command && reach(tree, command.path);
-      let hidden: Problem | undefined;
+      const carry = new CarryPlan<DNode>();
       for (const l of img.layers) {
         const r = reads.get(l.descriptor.digest);
         if (!r) continue;
         const where = { image, layer: l.index, blob: l.descriptor.digest };
-        const cross = crossLayerProblems(r.facts, tree, where);
-        for (const p of cross) push(p);
+        for (const p of crossLayerProblems(r.facts, tree, where, carry)) push(p);
         applyFacts(tree, r.facts, l.index);
-        if (!command) continue;
-        const before = reached;
-        reached = reach(tree, command.path);
-        if (reached) hidden = undefined;
-        else if (before) hidden = commandHidden(command, before, cross, r.facts, where);
       }
+      // The image's own command, followed through the merged filesystem (reads a bounded head of each file).
+      throwIfAborted(opts.signal);
+      const heads = layerHeadReader<DNode | LinkNode>(
+        (i) => img.layers[i]?.blob,
+        (blob, ordinal, max, hardlinkTarget) => readEntryHead(blob, ordinal, max, { hardlinkTarget, signal: opts.signal }),
+      );
+      const hidden = await commandHidden(img.config, image, tree, carry, heads);
       if (hidden) push(hidden);
-    });
+    }
   }
 
   // A layer's size-mismatch carries fix-descriptors only when the same repair can also give it the right digest:

@@ -7,7 +7,7 @@ import { memoryScratch } from '../../../src/engine/env';
 import { openImage } from '../../../src/engine/oci/archive';
 import { writeOciArchive } from '../../../src/engine/oci/write';
 import { dir, file, layer, openBuilt, sym, type E } from '../layers/fixtures';
-import { APP, BASE } from './seedlike';
+import { APP, BASE, elf } from './seedlike';
 
 const env = { scratch: memoryScratch() };
 
@@ -15,8 +15,10 @@ const env = { scratch: memoryScratch() };
 const APP_NO_SH = APP.filter((e) => e.path !== 'usr/bin/sh');
 /** A clean merged-usr app layer (no whiteouts): only the symlink hides the base's bin/. */
 const APP_CLEAN: E[] = [sym('bin', 'usr/bin'), dir('usr/'), dir('usr/bin/'), file('usr/bin/app', '#!/bin/sh\necho hi\n')];
+/** The same with a program that needs nothing else (not a script, not a dynamic ELF). */
+const APP_BIN: E[] = [...APP_CLEAN.filter((e) => e.path !== 'usr/bin/app'), file('usr/bin/app', 'a static program')];
 
-async function problemsFor(layers: E[][], config?: { Cmd?: unknown; Entrypoint?: unknown }) {
+async function problemsFor(layers: E[][], config?: { Cmd?: unknown; Entrypoint?: unknown; Env?: unknown }) {
   const built = await Promise.all(layers.map((l) => layer(l)));
   const { archive } = await openBuilt({
     layers: built,
@@ -59,7 +61,7 @@ describe('diagnose: command-hidden', () => {
   it('names the entrypoint when Entrypoint[0] is hidden, and Entrypoint wins over Cmd', async () => {
     const ep = await problemsFor([BASE, APP_CLEAN], { Entrypoint: ['/bin/bash'], Cmd: ['/usr/bin/app'] });
     expect(ep.hidden.map((p) => p.message)).toEqual([expect.stringMatching(/^The image's entrypoint `\/bin\/bash` is hidden/)]);
-    const ok = await problemsFor([BASE, APP_CLEAN], { Entrypoint: ['/usr/bin/app'], Cmd: ['/bin/sh'] });
+    const ok = await problemsFor([BASE, APP_BIN], { Entrypoint: ['/usr/bin/app'], Cmd: ['/bin/sh'] });
     expect(ok.hidden).toEqual([]);
     // An empty Entrypoint means "none": Cmd[0] is the command.
     const empty = await problemsFor([BASE, APP_CLEAN], { Entrypoint: [], Cmd: ['/bin/cat'] });
@@ -67,9 +69,9 @@ describe('diagnose: command-hidden', () => {
   });
 
   it('mentions the dynamic loader when the same layer hides it too', async () => {
-    const base = [...BASE, dir('lib64/'), file('lib64/ld-linux-x86-64.so.2')];
+    const base = [...BASE.filter((e) => e.path !== 'bin/sh'), file('bin/sh', elf('/lib64/ld-linux-x86-64.so.2')), dir('lib64/'), file('lib64/ld-linux-x86-64.so.2')];
     const { hidden } = await problemsFor([base, [...APP_CLEAN, sym('lib64', 'usr/lib64'), dir('usr/lib64/')]], { Cmd: ['/bin/sh'] });
-    expect(hidden[0].message).toContain('The dynamic loader `/lib64/ld-linux-x86-64.so.2` is hidden the same way');
+    expect(hidden[0].message).toContain('Its dynamic loader `/lib64/ld-linux-x86-64.so.2` is hidden the same way');
   });
 
   it('is not raised when the twin exists at the link target (the app ships usr/bin/sh)', async () => {
@@ -79,8 +81,15 @@ describe('diagnose: command-hidden', () => {
     expect(codes(problems)).toContain('symlink-hides-lower-files');
   });
 
-  it('is not raised for a relative or absent command', async () => {
-    for (const config of [{ Cmd: ['sh'] }, { Cmd: ['bin/sh'] }, {}, { Cmd: [] }, { Cmd: null }, { Cmd: '/bin/sh' }, { Entrypoint: ['sh'], Cmd: ['/bin/sh'] }]) {
+  it('looks a bare name up on PATH and a relative one from the working directory', async () => {
+    const bare = await problemsFor([BASE, APP_CLEAN], { Cmd: ['sh'] });
+    expect(bare.hidden.map((p) => p.message)).toEqual([expect.stringContaining('`exec: "sh": executable file not found in $PATH`')]);
+    expect((await problemsFor([BASE, APP_CLEAN], { Cmd: ['bin/sh'] })).hidden).toHaveLength(1);
+    expect((await problemsFor([BASE, APP_CLEAN], { Cmd: ['sh'], Env: ['PATH=/etc'] })).hidden).toEqual([]);
+  });
+
+  it('is not raised for an absent command', async () => {
+    for (const config of [{}, { Cmd: [] }, { Cmd: null }, { Cmd: '/bin/sh' }]) {
       const { problems, hidden } = await problemsFor([BASE, APP_CLEAN], config);
       expect(hidden, JSON.stringify(config)).toEqual([]);
       expect(codes(problems)).toEqual(['symlink-hides-lower-files']);
@@ -88,8 +97,8 @@ describe('diagnose: command-hidden', () => {
   });
 
   it('is not raised when the command lives in the app layer (through the symlink or at its real path)', async () => {
-    for (const cmd of ['/bin/app', '/usr/bin/app', '/usr/bin/../bin/app']) {
-      const { hidden } = await problemsFor([BASE, APP_CLEAN], { Cmd: [cmd] });
+    for (const cmd of ['/bin/app', '/usr/bin/app', '/usr/bin/../bin/app', 'app']) {
+      const { hidden } = await problemsFor([BASE, APP_BIN], { Cmd: [cmd] });
       expect(hidden, cmd).toEqual([]);
     }
   });
@@ -100,6 +109,37 @@ describe('diagnose: command-hidden', () => {
     expect((await problemsFor([BASE, APP_CLEAN, later], { Cmd: ['/bin/sh'] })).hidden).toEqual([]);
     const loop = [dir('bin/'), sym('bin/sh', 'sh2'), sym('bin/sh2', '/bin/sh'), dir('usr/'), dir('usr/bin/')];
     expect((await problemsFor([loop, [sym('bin', 'usr/bin')]], { Cmd: ['/bin/sh'] })).hidden).toEqual([]);
+  });
+
+  it('follows the exec chain: a `#!/bin/sh` script whose interpreter is hidden', async () => {
+    const { hidden } = await problemsFor([BASE, APP_CLEAN], { Cmd: ['/usr/bin/app'] });
+    expect(hidden).toHaveLength(1);
+    expect(hidden[0]).toMatchObject({ layer: 1, paths: ['/usr/bin/app', '/bin/sh'], fix: 'carry-over-hidden-files' });
+    expect(hidden[0].message).toBe(
+      "The image's command `/usr/bin/app` needs its script interpreter `/bin/sh` (`/usr/bin/app` → `/bin/sh`), which is hidden by " +
+        "layer 1's `bin -> usr/bin`: `docker run` will fail with `exec /usr/bin/app: no such file or directory`. Fix: carry the hidden files over (as usrmerge does).",
+    );
+  });
+
+  it('follows `#!/usr/bin/env NAME` through PATH', async () => {
+    const app = [...APP_BIN.filter((e) => e.path !== 'usr/bin/app'), file('usr/bin/app', '#!/usr/bin/env bash\necho hi\n')];
+    const { hidden } = await problemsFor([BASE, app], { Entrypoint: ['/usr/bin/app'] });
+    expect(hidden.map((p) => p.paths)).toEqual([['/usr/bin/app', 'bash']]);
+    expect(hidden[0].message).toContain("`/usr/bin/env: 'bash': No such file or directory`");
+    // With bash at the target, env finds it.
+    expect((await problemsFor([BASE, [...app, file('usr/bin/bash', 'bash')]], { Entrypoint: ['/usr/bin/app'] })).hidden).toEqual([]);
+  });
+
+  it('follows a dynamic ELF program to its PT_INTERP loader, itself a symlink', async () => {
+    const base = [...BASE, dir('lib64/'), sym('lib64/ld-linux-x86-64.so.2', '/lib/x86_64-linux-gnu/ld-2.31.so'), file('lib/x86_64-linux-gnu/ld-2.31.so', 'loader')];
+    const app = [...APP_BIN.filter((e) => e.path !== 'usr/bin/app'), file('usr/bin/app', elf('/lib64/ld-linux-x86-64.so.2')), sym('lib', 'usr/lib'), sym('lib64', 'usr/lib64'), dir('usr/lib/'), dir('usr/lib64/')];
+    const { hidden } = await problemsFor([base, app], { Cmd: ['/usr/bin/app'] });
+    expect(hidden.map((p) => p.paths)).toEqual([['/usr/bin/app', '/lib64/ld-linux-x86-64.so.2']]);
+    expect(hidden[0].message).toContain('dynamic loader `/lib64/ld-linux-x86-64.so.2`');
+    expect(hidden[0].message).toContain('`exec /usr/bin/app: no such file or directory`');
+    // A static ELF needs no loader.
+    const stat = [...app.filter((e) => e.path !== 'usr/bin/app'), file('usr/bin/app', elf(undefined))];
+    expect((await problemsFor([base, stat], { Cmd: ['/usr/bin/app'] })).hidden).toEqual([]);
   });
 
   it('is not raised when the command was lost some other way (a plain whiteout)', async () => {

@@ -1,0 +1,47 @@
+// The first bytes of one entry of a stored layer (a script's `#!` line, an ELF file's headers): the layer is
+// streamed up to that entry and no further, and at most `max` bytes of content are kept.
+
+import { decompressBlob } from '../compress/decompress';
+import { readTar } from '../tar/reader';
+import { throwIfAborted } from '../errors';
+import { cleanPath } from './paths';
+
+/**
+ * Bytes [0, max) of the entry at `ordinal` (a regular file). For a hardlink entry, give the cleaned path of its
+ * target: the last regular file of that path stored before it in the same layer is read instead.
+ * Undefined when the entry is not there or is not a file.
+ */
+export async function readEntryHead(
+  blob: Blob,
+  ordinal: number,
+  max: number,
+  opts: { hardlinkTarget?: string; signal?: AbortSignal } = {},
+): Promise<Uint8Array | undefined> {
+  let ord = 0;
+  let lastTarget: Uint8Array | undefined;
+  for await (const item of readTar(decompressBlob(blob, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+    throwIfAborted(opts.signal);
+    const o = ord++;
+    const e = item.entry;
+    if (o === ordinal) {
+      if (e.type === 'hardlink') return lastTarget;
+      return e.type === 'file' ? await take(item.data(), Math.min(max, e.size)) : undefined;
+    }
+    if (opts.hardlinkTarget !== undefined && e.type === 'file' && cleanPath(e.path).path === opts.hardlinkTarget)
+      lastTarget = await take(item.data(), Math.min(max, e.size));
+  }
+  return undefined;
+}
+
+async function take(data: AsyncIterable<Uint8Array>, n: number): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let got = 0;
+  if (n === 0) return out;
+  for await (const chunk of data) {
+    const k = Math.min(chunk.length, n - got);
+    out.set(chunk.subarray(0, k), got);
+    got += k;
+    if (got >= n) break;
+  }
+  return out.subarray(0, got);
+}
