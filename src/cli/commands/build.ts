@@ -17,7 +17,7 @@ export const command: CliCommand = {
   usage:
     'build [--base IMAGE [--base-tag T]] --rootfs TAR [--rootfs TAR…] [--tag T…] [--cmd S] [--entrypoint S] ' +
     '[--entrypoint-args S] [--env K=V…] [--label K=V…] [--port P…] [--user U] [--workdir D] [--stop-signal S] ' +
-    '[--author A] [--os O] [--arch A] [--variant V] [--source-date-epoch N] [--usrmerge-carry] [--split RULES] ' +
+    '[--author A] [--os O] [--arch A] [--variant V] [--source-date-epoch N] [--usrmerge-carry | --no-usrmerge-carry] [--split RULES] ' +
     '-o OUT.tar [--format oci|docker]',
   summary: 'Layer app rootfs tarball(s) onto a base image (or scratch)',
   help: [
@@ -27,6 +27,8 @@ export const command: CliCommand = {
     '--usrmerge-carry: when the app turns a base directory into a symlink (bin -> usr/bin), the base files',
     '  move into the target inside the new layer, so /bin/sh keeps working; and an app directory where the base',
     '  has a directory symlink (lib/ over lib -> usr/lib) is written through the link. Conflicts are listed.',
+    '  Without either flag it is on exactly when the image\'s command (its #! interpreter, its dynamic loader)',
+    '  would otherwise be hidden and `docker run` would fail; --no-usrmerge-carry keeps it off.',
     '--drop-identical: leave out app files equal to the base. --split "libs:/usr/lib app:/opt/x": a layer per rule.',
     '--platform os/arch[/variant] picks the base in a multi-platform archive. SOURCE_DATE_EPOCH in the',
     '  environment is used when --source-date-epoch is not given. --json prints the result summary.',
@@ -55,6 +57,7 @@ export const command: CliCommand = {
     'ref-name': { type: 'string' },
     'no-auto-labels': { type: 'boolean' },
     'usrmerge-carry': { type: 'boolean' },
+    'no-usrmerge-carry': { type: 'boolean' },
     'drop-identical': { type: 'boolean' },
     split: { type: 'string' },
     output: { type: 'string', short: 'o' },
@@ -94,7 +97,7 @@ export const command: CliCommand = {
       autoLabels: !v['no-auto-labels'],
       revision: str(v.revision),
       refName: str(v['ref-name']),
-      usrmergeCarry: !!v['usrmerge-carry'],
+      usrmergeCarry: v['usrmerge-carry'] ? true : v['no-usrmerge-carry'] ? false : undefined,
       dropIdentical: !!v['drop-identical'],
       split: str(v.split),
     };
@@ -136,6 +139,7 @@ export const command: CliCommand = {
     if (res.base) ctx.out(`  base     ${res.base.tag ?? '(untagged)'} [${res.base.platform}] ${res.base.digest}, ${res.base.layers} layer(s) reused`);
     for (const l of res.layers) ctx.out(`  layer    ${l.digest}  ${formatBytes(l.size).padStart(9)}  ${l.entries} entries  (${l.createdBy.replace('layerwright build: ', '')})`);
     if (res.replacedDirs.length) ctx.out(`  replaced base directories by symlinks (no whiteouts): ${res.replacedDirs.join(', ')}`);
+    if (res.carryReason) ctx.out(`  carry-over on by default: ${res.carryReason}`);
     for (const c of res.carriedDirs) ctx.out(`  carried  ${c.from}/ → ${c.to}/: ${c.carried} entries`);
     for (const r of res.redirected) ctx.out(`  kept base symlink ${r.from}: the app's ${r.from}/ was written into ${r.to}/`);
     if (res.dropped) ctx.out(`  dropped  ${res.dropped} entries identical to the base`);

@@ -36,6 +36,7 @@ import { ContentAccess, planLayer, type CarriedDir } from '../build/plan';
 import { parseSplitRules, splitNodes } from '../build/split';
 import { finalizeHardlinks, writeNodes } from '../build/write';
 import { MergedFs } from '../layers/merge';
+import { chainOver } from '../build/command';
 import type { BuildWarning, CarryConflict, FsNode } from '../build/types';
 import type { Redirect } from '../build/redirect';
 import { applyConfig, historyEntry, validateSettings, withDefaults, type BuildSettings } from './config';
@@ -79,6 +80,11 @@ export interface BuildResult {
   conflicts: CarryConflict[];
   dropped: number;
   warnings: BuildWarning[];
+  /**
+   * Set when carry-over was turned on by default (the setting left unset) because the image's command would not
+   * start without it: what `docker run` would have printed.
+   */
+  carryReason?: string;
 }
 
 /** Images an archive offers, for the error message and the UI's picker: "tag (os/arch)". */
@@ -154,6 +160,26 @@ async function scratchArchive(settings: BuildSettings): Promise<{ archive: Image
   return { archive, image };
 }
 
+/** Why carry-over is needed for this rootfs layer (the chain breaks without it, starts with it), or undefined. */
+async function carryNeeded(
+  app: Map<string, FsNode>,
+  view: MergedFs<FsNode>,
+  planOpts: { usrmergeCarry: boolean; dropIdentical: boolean },
+  config: ImageConfig,
+  baseLayers: Image['layers'],
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const c = { config: config.config };
+  const plain = await planLayer(app, view, { ...planOpts, usrmergeCarry: false }, new ContentAccess());
+  const without = await chainOver(c, view, plain.nodes, baseLayers, signal);
+  if (!without?.broken) return undefined;
+  const carried = await planLayer(app, view, { ...planOpts, usrmergeCarry: true }, new ContentAccess());
+  const withCarry = await chainOver(c, view, carried.nodes, baseLayers, signal);
+  if (!withCarry || withCarry.broken || withCarry.unknown) return undefined;
+  const link = without.broken!;
+  return `${link.kind === 'command' ? 'the command' : `the ${link.kind === 'loader' ? 'dynamic loader' : link.kind === 'interpreter' ? 'script interpreter' : 'program'}`} ${link.name} would be hidden: \`docker run\` would fail with \`${without.error}\``;
+}
+
 /** The base archive narrowed to one image at the top level, so the output holds the new image only. */
 function focus(archive: ImageArchive, image: Image): ImageArchive {
   const { annotations: _a, platform: _p, ...top } = image.manifestDescriptor;
@@ -209,8 +235,17 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
   if (inputs.base)
     result.base = { digest: image.manifestDescriptor.digest, tag: baseTag, platform: formatPlatform(image.platform ?? image.config), layers: image.layers.length };
   const appended: AppendedLayer[] = [];
-  const planOpts = { usrmergeCarry: !!settings.usrmergeCarry, dropIdentical: !!settings.dropIdentical };
+  const finalConfig0 = applyConfig(image.config, settings, now);
   for (let k = 0; k < apps.length; k++) {
+    const planOpts = { usrmergeCarry: !!settings.usrmergeCarry, dropIdentical: !!settings.dropIdentical };
+    // Carry-over by default when the image's command cannot start without it (usrmergeCarry left unset).
+    if (settings.usrmergeCarry === undefined && inputs.base) {
+      const reason = await carryNeeded(apps[k].nodes, view, planOpts, finalConfig0, image.layers, opts.signal);
+      if (reason) {
+        planOpts.usrmergeCarry = true;
+        result.carryReason = reason;
+      }
+    }
     const dry = new ContentAccess();
     await planLayer(apps[k].nodes, view, planOpts, dry);
     if (dry.needs.size) await fetchBaseContent(image.layers, [...dry.needs], env, opts);

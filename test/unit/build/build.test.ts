@@ -303,9 +303,13 @@ describe('classic app on a merged-usr base', () => {
   }
 
   it('without carry-over: the directory replaces the symlink (as rsync -a), with a warning', async () => {
-    const { res, image } = await buildAndOpen({ base: await mergedBase(), rootfs: [rootfsTar(CLASSIC_APP as never)], settings: {} });
+    const { res, image } = await buildAndOpen({ base: await mergedBase(), rootfs: [rootfsTar(CLASSIC_APP as never)], settings: { usrmergeCarry: false } });
     expect(res.warnings.filter((w) => w.code === 'dir-over-symlink').map((w) => w.path)).toEqual(['bin', 'lib']);
     expect(paths(await readLayer(image.layers[1].blob!))).toContain('lib/');
+    // Left unset, carry-over comes on by itself: the app's bin/ would hide the base's /bin/sh (the default CMD).
+    const auto = await buildAndOpen({ base: await mergedBase(), rootfs: [rootfsTar(CLASSIC_APP as never)], settings: {} });
+    expect(auto.res.carryReason).toMatch(/^the command \/bin\/sh would be hidden/);
+    expect(auto.res.redirected.map((r) => r.from)).toEqual(['bin', 'lib']);
   });
 
   it('with carry-over: app entries go through the base symlinks, which stay', async () => {
