@@ -213,45 +213,11 @@ export async function buildFixtures(dir: string, opts: FixtureOptions = {}): Pro
     }
   });
 
-  // Base image: umoci init/new, config, unpack, copy the rootfs in, repack, gc.
-  await timed(t, 'base-image', async () => {
-    const L = fx.baseLayout;
-    await sh('umoci', ['init', '--layout', L]);
-    await sh('umoci', ['new', '--image', `${L}:latest`]);
-    await sh('umoci', ['config', '--image', `${L}:latest`, '--config.cmd', '/bin/sh',
-      '--config.env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--author', 'layerwright interop']);
-    const bundle = p('tmp/base-bundle');
-    await sh('umoci', ['unpack', '--image', `${L}:latest`, bundle]);
-    await sh('rsync', ['-aH', '--delete', `${fx.baseRootfs}/`, `${bundle}/rootfs/`]);
-    await sh('umoci', ['repack', '--image', `${L}:latest`, '--history.created_by', 'lwi fixture: classic-layout base', bundle]);
-    await sh('umoci', ['gc', '--layout', L]);
-    rmSync(bundle, { recursive: true, force: true });
-  });
-
-  // The seed's steps (DESIGN.md 1–2).
+  await timed(t, 'base-image', () => umociImage(fx.baseLayout, fx.baseRootfs, p('tmp/base-bundle'), sh));
   await timed(t, 'broken-image', async () => {
-    const L = fx.brokenLayout;
-    await sh('cp', ['-a', fx.baseLayout, L]);
-    const bundle = p('tmp/broken-bundle');
-    await sh('umoci', ['unpack', '--image', `${L}:latest`, bundle]);
-    const rootfs = join(bundle, 'rootfs');
-    for (const d of SEED_DIRS) {
-      const inBase = lstatOrNull(join(rootfs, d));
-      const inApp = lstatOrNull(join(fx.appRootfs, d));
-      if (inBase?.isDirectory() && inApp?.isSymbolicLink()) {
-        fx.replacedDirs.push(d);
-        // What a whiteout written through the new symlink deletes: the same name under the symlink's target.
-        const target = join(dirname(d), readlinkSync(join(fx.appRootfs, d)));
-        for (const child of readdirSync(join(rootfs, d))) {
-          if (lstatOrNull(join(fx.baseRootfs, target, child))) fx.lostInBroken.push(join(target, child));
-        }
-        rmSync(join(rootfs, d), { recursive: true, force: true });
-      }
-    }
-    await sh('rsync', ['-a', '--no-owner', '--no-group', `${fx.appRootfs}/`, `${rootfs}/`]);
-    await sh('umoci', ['repack', '--image', `${L}:latest`, '--history.created_by', 'lwi fixture: seed merge of a merged-usr app', bundle]);
-    await sh('umoci', ['gc', '--layout', L]);
-    rmSync(bundle, { recursive: true, force: true });
+    const r = await seedMerge(fx.brokenLayout, fx.baseLayout, fx.appRootfs, p('tmp/broken-bundle'), sh, fx.baseRootfs);
+    fx.replacedDirs.push(...r.replacedDirs);
+    fx.lostInBroken.push(...r.lostInBroken);
   });
 
   await timed(t, 'archives', async () => {
@@ -268,6 +234,54 @@ export async function buildFixtures(dir: string, opts: FixtureOptions = {}): Pro
   rmSync(p('tmp'), { recursive: true, force: true });
   writeFileSync(stamp, JSON.stringify({ ...fx, key }, null, 2));
   return fx;
+}
+
+type Sh = (cmd: string, args: string[]) => Promise<unknown>;
+
+/** An OCI layout (tag latest, CMD /bin/sh, Debian's PATH) holding `rootfs` as one layer, made with umoci. */
+export async function umociImage(layout: string, rootfs: string, bundle: string, sh: Sh): Promise<void> {
+  await sh('umoci', ['init', '--layout', layout]);
+  await sh('umoci', ['new', '--image', `${layout}:latest`]);
+  await sh('umoci', ['config', '--image', `${layout}:latest`, '--config.cmd', '/bin/sh',
+    '--config.env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--author', 'layerwright interop']);
+  await sh('umoci', ['unpack', '--image', `${layout}:latest`, bundle]);
+  await sh('rsync', ['-aH', '--delete', `${rootfs}/`, `${bundle}/rootfs/`]);
+  await sh('umoci', ['repack', '--image', `${layout}:latest`, '--history.created_by', 'lwi fixture: classic-layout base', bundle]);
+  await sh('umoci', ['gc', '--layout', layout]);
+  rmSync(bundle, { recursive: true, force: true });
+}
+
+/**
+ * The seed's steps (DESIGN.md 1–2) on a copy of `baseLayout` into `layout`: unpack, delete each SEED_DIRS directory
+ * that the app makes a symlink, rsync the app over it, umoci repack (→ whiteouts under the new symlinks).
+ * `config` (umoci config flags, e.g. --config.cmd) is applied to the result.
+ */
+export async function seedMerge(
+  layout: string, baseLayout: string, appRootfs: string, bundle: string, sh: Sh, baseRootfs?: string, config: string[] = [],
+): Promise<{ replacedDirs: string[]; lostInBroken: string[] }> {
+  const replacedDirs: string[] = [];
+  const lostInBroken: string[] = [];
+  await sh('cp', ['-a', baseLayout, layout]);
+  await sh('umoci', ['unpack', '--image', `${layout}:latest`, bundle]);
+  const rootfs = join(bundle, 'rootfs');
+  for (const d of SEED_DIRS) {
+    const inBase = lstatOrNull(join(rootfs, d));
+    const inApp = lstatOrNull(join(appRootfs, d));
+    if (inBase?.isDirectory() && inApp?.isSymbolicLink()) {
+      replacedDirs.push(d);
+      // What a whiteout written through the new symlink deletes: the same name under the symlink's target.
+      const target = join(dirname(d), readlinkSync(join(appRootfs, d)));
+      if (baseRootfs)
+        for (const child of readdirSync(join(rootfs, d))) if (lstatOrNull(join(baseRootfs, target, child))) lostInBroken.push(join(target, child));
+      rmSync(join(rootfs, d), { recursive: true, force: true });
+    }
+  }
+  await sh('rsync', ['-a', '--no-owner', '--no-group', `${appRootfs}/`, `${rootfs}/`]);
+  await sh('umoci', ['repack', '--image', `${layout}:latest`, '--history.created_by', 'lwi fixture: seed merge of a merged-usr app', bundle]);
+  if (config.length) await sh('umoci', ['config', '--image', `${layout}:latest`, ...config]);
+  await sh('umoci', ['gc', '--layout', layout]);
+  rmSync(bundle, { recursive: true, force: true });
+  return { replacedDirs, lostInBroken };
 }
 
 function lstatOrNull(p: string) {
