@@ -34,7 +34,8 @@ export interface VerifySummary {
   blobs: number;
   bytes: number;
   ms: number;
-  problems: (WireError & { expected?: string; actual?: string })[];
+  /** `code` is the nearest error code (for the plain-words sentences); `problem` is the problem code proper. */
+  problems: (WireError & { problem: VerifyResult['problems'][number]['code']; expected?: string; actual?: string })[];
   /** Uncompressed layer sizes by layer digest, when the engine reports them. */
   uncompressed: Record<string, number>;
 }
@@ -46,7 +47,8 @@ function verifySummary(r: VerifyResult): VerifySummary {
     bytes: r.bytes,
     ms: r.ms,
     problems: r.problems.map((p) => ({
-      code: p.code,
+      code: p.code === 'layer-unreadable' ? 'corrupt' : p.code === 'unknown-media-type' || p.code === 'unsupported-digest' ? 'unsupported-media-type' : p.code,
+      problem: p.code,
       message: p.message,
       where: { blob: p.blob, layer: p.layer, entry: p.path },
       expected: p.expected,

@@ -23,6 +23,8 @@ const CODES = new Set([
   'not-an-image', 'truncated', 'corrupt', 'digest-mismatch', 'size-mismatch', 'diffid-mismatch', 'missing-blob',
   'unsupported-media-type', 'unsafe-path', 'symlink-loop', 'tag-not-found', 'invalid-argument', 'cancelled',
   'write-failed', 'too-large', 'suspicious-expansion',
+  // verify's problem codes (diagnose's vocabulary)
+  'layer-unreadable', 'unknown-media-type', 'unsupported-digest',
 ]);
 const CASE_TIMEOUT_MS = 10_000;
 

@@ -24,6 +24,7 @@
 // | command-hidden                | error         | the config's Entrypoint[0] (or Cmd[0]), an absolute path, no longer resolves to a file because such a symlink hid it (`docker run` fails) | carry-over-hidden-files (then run by default) |
 // | history-layer-mismatch        | warning       | non-empty history entries do not pair with layers             | —                       |
 // | unknown-media-type            | error         | a layer/config media type engines do not know                 | —                       |
+// | unsupported-digest            | error         | a digest algorithm other than sha256 (verify cannot check it) | —                       |
 // | config-missing-field          | error         | config without architecture, os or rootfs.diff_ids            | —                       |
 // | unreferenced-blob             | info          | a blob nothing in the layout refers to                        | gc                      |
 
@@ -46,7 +47,7 @@ import { rechain } from '../mutate/rechain';
 export type { Severity, ProblemCode, RepairId, Problem } from './diagnose/types';
 export { OPTIONAL_REPAIRS } from './diagnose/types';
 import type { Problem, Severity } from './diagnose/types';
-import { sample, typeWord } from './diagnose/types';
+import { integrityCode, sample, typeWord } from './diagnose/types';
 
 export interface DiagnoseOptions extends OpOptions {
   /** Skip reading layers: layout checks only (fast). */
@@ -486,7 +487,7 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
     if (s.absent) push({ code: 'missing-blob', severity: 'info', blob: s.descriptor.digest, message: `${s.descriptor.digest} is ${s.reason}.` });
     else if (s.code === 'missing-blob' || s.code === 'digest-mismatch' || s.code === 'corrupt' || s.code === 'truncated')
       push({
-        code: s.code === 'missing-blob' ? 'missing-blob' : s.code === 'digest-mismatch' ? 'digest-mismatch' : 'layer-unreadable',
+        code: integrityCode(s.code),
         severity: 'error', blob: s.descriptor.digest,
         message: `${s.descriptor.digest} could not be opened: ${s.reason}`,
       });
@@ -513,7 +514,7 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
         push({ ...where, code: 'suspicious-expansion', severity: 'warning', message: `Layer ${job.layer} was not read to its end, so its checks are incomplete. ${r.error.message}` });
       else if (r.error)
         push({
-          ...where, code: r.error.code === 'unsupported-media-type' ? 'unknown-media-type' : 'layer-unreadable', severity: 'error',
+          ...where, code: integrityCode(r.error.code) === 'unknown-media-type' ? 'unknown-media-type' : 'layer-unreadable', severity: 'error',
           message: `Layer ${job.layer} cannot be read to its end: ${r.error.message} Engines refuse to load it.`,
         });
       const digestOk = job.synthesizedDigest || r.digest === digest;

@@ -10,12 +10,10 @@ import type { Descriptor } from '../oci/types';
 import { DIGEST_RE, blobPath, layerCompression } from '../oci/types';
 import { digestBlob } from '../digest';
 import type { UnpackCache } from '../layers/unpack';
+import { integrityCode, type IntegrityCode } from './diagnose/types';
 
-export type VerifyProblemCode = Extract<
-  ErrorCode,
-  | 'digest-mismatch' | 'size-mismatch' | 'diffid-mismatch' | 'missing-blob' | 'truncated' | 'corrupt' | 'unsupported-media-type'
-  | 'suspicious-expansion' | 'too-large'
->;
+/** verify speaks diagnose's vocabulary (ops/diagnose/types.ts): one code per fact, whichever verb finds it. */
+export type VerifyProblemCode = IntegrityCode;
 
 export interface VerifyProblem {
   code: VerifyProblemCode;
@@ -138,7 +136,7 @@ async function run(archive: ImageArchive, opts: VerifyOptions): Promise<VerifyRe
   for (const s of archive.skipped)
     if (s.absent) continue; // a document of an image not exported here: nothing to check
     else if (s.code === 'missing-blob' || s.code === 'corrupt' || s.code === 'digest-mismatch' || s.code === 'truncated')
-      problems.push({ code: s.code, blob: s.descriptor.digest, message: s.reason });
+      problems.push({ code: integrityCode(s.code), blob: s.descriptor.digest, message: s.reason });
 
   let checked = 0;
   for (const job of jobs) {
@@ -156,29 +154,13 @@ async function run(archive: ImageArchive, opts: VerifyOptions): Promise<VerifyRe
     } catch (e) {
       const err = asLwError(e);
       if (err.code === 'cancelled') throw err;
-      problems.push({ ...base, code: problemCode(err.code), message: `${name}: ${err.message}` });
+      problems.push({ ...base, code: integrityCode(err.code), message: `${name}: ${err.message}` });
     }
     // Whatever was read, the blob counts as done for progress.
     advance(before + job.blob.size - done, job.descriptor.digest);
   }
   const ok = problems.length === 0;
   return { ok, problems, blobs: checked, bytes: done, ms: Date.now() - t0 };
-}
-
-function problemCode(code: ErrorCode): VerifyProblemCode {
-  switch (code) {
-    case 'truncated':
-    case 'unsupported-media-type':
-    case 'digest-mismatch':
-    case 'size-mismatch':
-    case 'diffid-mismatch':
-    case 'missing-blob':
-    case 'suspicious-expansion': // the layer was not read to its end: its diff_id is unchecked
-    case 'too-large':
-      return code;
-    default:
-      return 'corrupt';
-  }
 }
 
 function describe(j: Job): string {
@@ -202,7 +184,7 @@ async function checkBlob(
     problems.push({ ...base, code: 'size-mismatch', expected: String(d.size), actual: String(blob.size), message: `${name} is ${blob.size} bytes; its descriptor says ${d.size}.` });
   const digestOk = DIGEST_RE.test(d.digest);
   if (!digestOk)
-    problems.push({ ...base, code: 'unsupported-media-type', message: `${name}: only sha256 digests can be checked.` });
+    problems.push({ ...base, code: 'unsupported-digest', message: `${name}: only sha256 digests can be checked.` });
 
   if (!job.layer) {
     if (!digestOk) return;
@@ -216,18 +198,18 @@ async function checkBlob(
   // the label).
   const declared = layerCompression(d.mediaType);
   if (declared === undefined)
-    problems.push({ ...base, code: 'unsupported-media-type', message: `${name} has media type ${d.mediaType || '(none)'}, which is not a layer type layerwright reads.` });
+    problems.push({ ...base, code: 'unknown-media-type', message: `${name} has media type ${d.mediaType || '(none)'}, which is not a layer type layerwright reads.` });
   const r = await job.layer.unpack({ signal, onBytes: advance, cache });
   if (r.compression === 'bzip2' || r.compression === 'xz') {
-    problems.push({ ...base, code: 'unsupported-media-type', message: `${name} is ${r.compression}-compressed; only gzip, zstd and plain tar layers can be checked.` });
+    problems.push({ ...base, code: 'unknown-media-type', message: `${name} is ${r.compression}-compressed; only gzip, zstd and plain tar layers can be checked.` });
     if (digestOk && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
     return;
   }
   if (r.size !== blob.size)
-    problems.push({ ...base, code: 'truncated', message: `${name}: read ${r.size} of ${blob.size} bytes.` });
+    problems.push({ ...base, code: 'layer-unreadable', message: `${name}: read ${r.size} of ${blob.size} bytes.` });
   if (digestOk && !job.layer.digestFromDiffId && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
   if (r.error) {
-    problems.push({ ...base, code: problemCode(r.error.code), message: `${name}: ${r.error.message}` });
+    problems.push({ ...base, code: integrityCode(r.error.code), message: `${name}: ${r.error.message}` });
     return;
   }
   const diffId = job.layer.diffId;

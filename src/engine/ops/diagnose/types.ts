@@ -2,6 +2,7 @@
 // small wording helpers every rule module shares. See diagnose.ts for the table of codes.
 
 import type { TarEntryType } from '../../tar/types';
+import type { ErrorCode } from '../../errors';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -16,6 +17,7 @@ export type ProblemCode =
   | 'hardlink-target-missing'
   | 'layer-unreadable'
   | 'suspicious-expansion'
+  | 'too-large'
   | 'missing-blob'
   | 'size-mismatch'
   | 'digest-mismatch'
@@ -24,6 +26,7 @@ export type ProblemCode =
   | 'command-hidden'
   | 'history-layer-mismatch'
   | 'unknown-media-type'
+  | 'unsupported-digest'
   | 'config-missing-field'
   | 'unreferenced-blob';
 
@@ -74,3 +77,30 @@ export function typeWord(t: TarEntryType): string {
   return t === 'file' ? 'regular file' : t === 'hardlink' ? 'hard link' : t === 'char' ? 'character device' : t === 'block' ? 'block device' : t;
 }
 
+
+/** The codes of blob integrity, which verify reports too (verify has no severities: each is an error). */
+export type IntegrityCode = Extract<
+  ProblemCode,
+  | 'missing-blob' | 'size-mismatch' | 'digest-mismatch' | 'diffid-mismatch' | 'layer-unreadable' | 'unknown-media-type' | 'unsupported-digest'
+  | 'suspicious-expansion' | 'too-large'
+>;
+
+/**
+ * The problem code for a typed error met while reading a blob: truncated or corrupt data (compressed stream, tar)
+ * is `layer-unreadable` in both verbs, an unsupported media type or compression is `unknown-media-type`.
+ */
+export function integrityCode(code: ErrorCode): IntegrityCode {
+  switch (code) {
+    case 'digest-mismatch':
+    case 'size-mismatch':
+    case 'diffid-mismatch':
+    case 'missing-blob':
+    case 'suspicious-expansion': // not read to its end: the other checks of that blob are incomplete
+    case 'too-large':
+      return code;
+    case 'unsupported-media-type':
+      return 'unknown-media-type';
+    default:
+      return 'layer-unreadable';
+  }
+}
