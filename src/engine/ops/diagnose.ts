@@ -30,24 +30,22 @@
 
 import { asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
-import type { TarEntryType } from '../tar/types';
-import { indexesAbove, type Image, type ImageArchive } from '../oci/archive';
-import { MediaType, isLayerMediaType, type Descriptor } from '../oci/types';
-import { digestBlob } from '../digest/index';
-import { readLayer, type LayerFacts, type LayerRead, type ScanEntry } from '../layers/scan';
+import type { ImageArchive } from '../oci/archive';
+import type { Descriptor } from '../oci/types';
+import { readLayer, type LayerRead } from '../layers/scan';
 import type { UnpackCache } from '../layers/unpack';
-import { ancestorsOf, cleanPath, resolveLinkTarget } from '../layers/paths';
-import { MergedFs, type Divergence, type MergedNode } from '../layers/merge';
 import { readEntryHead } from '../layers/head';
 import type { LinkNode } from '../layers/resolve';
-import { CarryPlan, commandHidden, layerHeadReader } from './diagnose/command';
-import { isBareWhiteout, isReservedWhiteout, isWhiteout, whiteoutTarget } from '../layers/whiteout';
 import { rechain } from '../mutate/rechain';
+import { CarryPlan, commandHidden, layerHeadReader } from './diagnose/command';
+import { layerProblems } from './diagnose/layer';
+import { applyFacts, crossLayerProblems, newTree, type DNode, type Tree } from './diagnose/cross';
+import { imageLayoutProblems } from './diagnose/integrity';
 
 export type { Severity, ProblemCode, RepairId, Problem } from './diagnose/types';
 export { OPTIONAL_REPAIRS } from './diagnose/types';
 import type { Problem, Severity } from './diagnose/types';
-import { integrityCode, sample, typeWord } from './diagnose/types';
+import { integrityCode, sample } from './diagnose/types';
 
 export interface DiagnoseOptions extends OpOptions {
   /** Skip reading layers: layout checks only (fast). */
@@ -68,356 +66,6 @@ export interface DiagnoseResult {
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-// ---------------------------------------------------------------------------------------------------------------
-// The merged view of the lower layers (layers/merge.ts, Docker/overlay's parent rule): path -> what extraction of
-// the layers so far leaves there, with the layer that put it there.
-
-interface DNode extends MergedNode {
-  /** Layer index that put it there, and the entry's position in that layer. */
-  layer: number;
-  ordinal: number;
-}
-
-type Tree = MergedFs<DNode>;
-
-function applyFacts(tree: Tree, facts: LayerFacts, layer: number): Divergence[] {
-  return tree.applyLayer(facts.entries, (e, path) => ({ path, type: e.type, linkpath: e.linkpath, layer, ordinal: e.ordinal }));
-}
-
-/** Nearest ancestor of `path` that this layer stores as a non-directory (its last entry there). */
-function nonDirAncestorInLayer(facts: LayerFacts, path: string): ScanEntry | undefined {
-  for (const a of ancestorsOf(path)) {
-    const i = facts.byPath.get(a);
-    if (i === undefined) continue;
-    const e = facts.entries[i];
-    if (e.type !== 'dir') return e;
-  }
-  return undefined;
-}
-
-/** Rules that need only the layer itself (reported once per layer blob). */
-function layerProblems(facts: LayerFacts, where: { image: number; layer: number; blob: string }): Problem[] {
-  const out: Problem[] = [];
-  const L = `Layer ${where.layer}`;
-  // Whiteouts and other entries under a non-directory of the same layer, grouped by that ancestor.
-  const whUnder = new Map<string, ScanEntry[]>();
-  const entUnder = new Map<string, ScanEntry[]>();
-  const bare: ScanEntry[] = [];
-  const escapes: ScanEntry[] = [];
-  const absolute: ScanEntry[] = [];
-  const tooLong: ScanEntry[] = [];
-  const badLinks: ScanEntry[] = [];
-  for (const e of facts.entries) {
-    if (e.pathProblem === 'escapes-root') escapes.push(e);
-    else if (e.pathProblem === 'absolute') absolute.push(e);
-    else if (e.pathProblem === 'too-long') tooLong.push(e);
-    if (isBareWhiteout(e.path)) bare.push(e);
-    const anc = nonDirAncestorInLayer(facts, e.path);
-    if (anc) {
-      const m = isWhiteout(e.path) ? whUnder : entUnder;
-      const list = m.get(anc.path);
-      if (list) list.push(e);
-      else m.set(anc.path, [e]);
-    }
-    if (e.type === 'hardlink') {
-      const t = cleanPath(e.linkpath).path;
-      const ti = facts.byPath.get(t);
-      // Extraction links to what is already on disk: the target must come earlier in the same layer.
-      const earlier = ti !== undefined && (ti < e.ordinal || (facts.duplicates.get(t)?.some((o) => o < e.ordinal) ?? false));
-      if (!earlier) badLinks.push(e);
-    }
-  }
-  for (const [anc, list] of whUnder) {
-    const a = facts.entries[facts.byPath.get(anc)!];
-    const paths = list.map((e) => e.path);
-    const firstTarget = list.map((e) => whiteoutTarget(e.path)).find((t) => t !== undefined) ?? `${anc}/…`;
-    if (a.type === 'symlink') {
-      const target = resolveLinkTarget(a.path, a.linkpath).path;
-      const through = `${target}${firstTarget.slice(anc.length)}`;
-      out.push({
-        code: 'whiteout-under-non-directory',
-        severity: 'error',
-        ...where,
-        paths,
-        entries: list.map((e) => e.ordinal),
-        fix: 'drop-redundant-whiteouts',
-        message:
-          `${L} replaces \`${anc}\` with a symlink to \`${a.linkpath}\` and also holds ${list.length} whiteout${list.length > 1 ? 's' : ''} inside it ` +
-          `(${sample(paths)}). The symlink alone already hides everything the lower layers had under \`${anc}/\`, so these whiteouts are ` +
-          `redundant — and harmful: \`docker load\` fails with \`failed to mknod("/${firstTarget}", S_IFCHR, 0): no such file or directory\`; ` +
-          `containerd follows the symlink and writes each whiteout as a 0/0 character device (e.g. at \`${through}\`), silently ` +
-          `deleting that file of the lower layers; podman loses those paths too. Fix: drop these whiteouts.`,
-      });
-    } else {
-      out.push({
-        code: 'whiteout-under-non-directory',
-        severity: 'error',
-        ...where,
-        paths,
-        entries: list.map((e) => e.ordinal),
-        fix: 'drop-redundant-whiteouts',
-        message:
-          `${L} stores \`${anc}\` as a ${typeWord(a.type)} and also holds ${list.length} whiteout${list.length > 1 ? 's' : ''} under it (${sample(paths)}). ` +
-          `The ${typeWord(a.type)} already replaces whatever the lower layers had at \`${anc}\`; engines cannot create the whiteouts ` +
-          `under a non-directory and the load fails (\`not a directory\`). Fix: drop these whiteouts.`,
-      });
-    }
-  }
-  for (const [anc, list] of entUnder) {
-    const a = facts.entries[facts.byPath.get(anc)!];
-    const paths = list.map((e) => e.path);
-    const isLink = a.type === 'symlink';
-    out.push({
-      code: 'parent-not-directory',
-      severity: isLink ? 'warning' : 'error',
-      ...where,
-      paths,
-      message: isLink
-        ? `${L} stores ${list.length} entr${list.length > 1 ? 'ies' : 'y'} under \`${anc}\` (${sample(paths)}), which the same layer makes a ` +
-          `symlink to \`${a.linkpath}\`. Docker and containerd follow the symlink and write them under \`${resolveLinkTarget(anc, a.linkpath).path}/\` ` +
-          `(or fail when that does not exist); other tools create a directory instead. Store them under their real path.`
-        : `${L} stores ${list.length} entr${list.length > 1 ? 'ies' : 'y'} under \`${anc}\` (${sample(paths)}), which the same layer stores as a ` +
-          `${typeWord(a.type)}. Extraction fails with \`not a directory\` in Docker and containerd.`,
-    });
-  }
-  for (const [path, ordinals] of facts.duplicates) {
-    const kinds = ordinals.map((o) => typeWord(facts.entries[o].type));
-    out.push({
-      code: 'duplicate-path',
-      severity: 'warning',
-      ...where,
-      paths: [path],
-      entries: ordinals.slice(0, -1),
-      fix: 'drop-duplicates',
-      message:
-        `${L} stores \`${path || '.'}\` ${ordinals.length} times (${kinds.join(', ')}). Extraction keeps the last copy; the earlier ` +
-        `ones are dead weight, and the OCI spec forbids duplicate paths in a layer. Fix: keep only the last.`,
-    });
-  }
-  if (bare.length)
-    out.push({
-      code: 'bare-whiteout',
-      severity: 'warning',
-      ...where,
-      paths: bare.map((e) => e.path),
-      entries: bare.map((e) => e.ordinal),
-      fix: 'drop-bare-whiteouts',
-      message:
-        `${L} holds ${bare.length} bare whiteout${bare.length > 1 ? 's' : ''} (${sample(bare.map((e) => e.path))}): \`.wh.\` with no name. ` +
-        `It names no file; the OCI spec calls it invalid and engines disagree on it (some reject the layer, others act on the ` +
-        `directory holding it). Fix: drop it.`,
-    });
-  if (escapes.length)
-    out.push({
-      code: 'unsafe-path',
-      severity: 'error',
-      ...where,
-      paths: escapes.map((e) => e.path),
-      entries: escapes.map((e) => e.ordinal),
-      fix: 'drop-unsafe-entries',
-      message:
-        `${L} holds ${escapes.length} entr${escapes.length > 1 ? 'ies' : 'y'} whose path climbs out of the root with \`../\` ` +
-        `(${sample(escapes.map((e) => e.path))}). Docker refuses the layer as a breakout attempt; containerd refuses or skips it. Fix: drop them.`,
-    });
-  if (absolute.length)
-    out.push({
-      code: 'unsafe-path',
-      severity: 'warning',
-      ...where,
-      paths: absolute.map((e) => `/${e.path}`),
-      message:
-        `${L} holds ${absolute.length} entr${absolute.length > 1 ? 'ies' : 'y'} with an absolute path (${sample(absolute.map((e) => `/${e.path}`))}). ` +
-        `Docker and containerd strip the leading \`/\` and extract them inside the image; stricter tools reject them.`,
-    });
-  if (tooLong.length)
-    out.push({
-      code: 'unsafe-path',
-      severity: 'error',
-      ...where,
-      paths: tooLong.slice(0, 100).map((e) => e.path),
-      entries: tooLong.map((e) => e.ordinal),
-      message:
-        `${L} holds ${tooLong.length} entr${tooLong.length > 1 ? 'ies' : 'y'} whose path or link name is longer than Linux allows ` +
-        `(4096 bytes, or 255 for one component; e.g. ${sample(tooLong.map((e) => e.path.slice(0, 80)))}). No engine can extract them.`,
-    });
-  if (badLinks.length)
-    out.push({
-      code: 'hardlink-target-missing',
-      severity: 'error',
-      ...where,
-      paths: badLinks.map((e) => e.path),
-      message:
-        `${L} holds ${badLinks.length} hard link${badLinks.length > 1 ? 's' : ''} whose target is not stored earlier in the same layer ` +
-        `(${badLinks.slice(0, 3).map((e) => `\`${e.path}\` → \`${e.linkpath}\``).join(', ')}${badLinks.length > 3 ? ', …' : ''}). ` +
-        `Hard links may only point at files of their own layer: \`docker load\` and containerd fail with \`no such file or directory\`.`,
-    });
-  return out;
-}
-
-/** Rules that depend on the layers below (reported per image). */
-function crossLayerProblems(facts: LayerFacts, lower: Tree, where: { image: number; layer: number; blob: string }, carry?: CarryPlan<DNode>): Problem[] {
-  const out: Problem[] = [];
-  const L = `Layer ${where.layer}`;
-  const noTarget: string[] = [];
-  const overLink = new Map<string, { explicit: boolean; paths: string[]; node: DNode }>();
-  for (const e of facts.entries) {
-    if (e.pathProblem === 'escapes-root') continue;
-    // Whiteouts under a same-layer non-directory are reported (and removed) already.
-    if (isWhiteout(e.path) && nonDirAncestorInLayer(facts, e.path)) continue;
-    const t = whiteoutTarget(e.path);
-    if (t !== undefined && !isReservedWhiteout(e.path) && !lower.lookup(t)) noTarget.push(e.path);
-    const link = lower.symlinkAtOrAbove(e.path);
-    if (!link) continue;
-    const s = { path: link.path, node: link };
-    if (s.path === e.path && e.type !== 'dir') continue; // a file or symlink simply replaces the lower symlink
-    // What this layer itself stores at the symlink's path: a directory makes the replacement explicit; a
-    // symlink or file re-creates it (the same-layer rules cover entries under it).
-    const own = facts.byPath.get(s.path);
-    const ownType = own === undefined ? undefined : facts.entries[own].type;
-    if (ownType !== undefined && ownType !== 'dir') continue;
-    const explicit = ownType === 'dir';
-    const g = overLink.get(s.path) ?? { explicit: false, paths: [], node: s.node };
-    g.explicit ||= explicit;
-    g.paths.push(e.path);
-    overLink.set(s.path, g);
-  }
-  // A symlink over a lower directory hides the directory's files; those with no twin at the link target vanish.
-  for (const [path, ord] of facts.byPath) {
-    const e = facts.entries[ord];
-    if (e.type !== 'symlink' || e.pathProblem === 'escapes-root' || path === '') continue;
-    if (lower.lookup(path)?.type !== 'dir' || nonDirAncestorInLayer(facts, path)) continue;
-    const target = resolveLinkTarget(path, e.linkpath).path;
-    const hidden = lower.descendants(path).filter((d) => lower.get(d)!.type !== 'dir');
-    const lost = hidden.filter((p) => {
-      const twin = target + p.slice(path.length);
-      return !facts.byPath.has(twin) && !lower.lookup(twin);
-    });
-    if (lost.length === 0) continue;
-    carry?.add(lower, { layer: where.layer, blob: where.blob, path, linkpath: e.linkpath }, lost);
-    out.push({
-      code: 'symlink-hides-lower-files',
-      severity: 'warning',
-      ...where,
-      paths: lost,
-      fix: 'carry-over-hidden-files',
-      message:
-        `${L} replaces the directory \`${path}\`${lower.get(path) ? ` of layer ${lower.get(path)!.layer}` : ''} with a symlink to \`${e.linkpath}\`, which hides its ` +
-        `${hidden.length} file${hidden.length > 1 ? 's' : ''}; ${lost.length} of them have no twin in \`${target}/\` (${sample(lost)}), so the ` +
-        `container will not have them (e.g. \`/${lost[0]}\`). That is what the OCI rules say and what Docker does once the whiteouts are ` +
-        `fixed. Optional fix: carry them over into \`${target}/\` in this layer, as Debian's usrmerge does.`,
-    });
-  }
-  if (noTarget.length)
-    out.push({
-      code: 'whiteout-without-target',
-      severity: 'info',
-      ...where,
-      paths: noTarget,
-      message:
-        `${L} whites out ${noTarget.length} path${noTarget.length > 1 ? 's' : ''} that no lower layer has (${sample(noTarget)}). ` +
-        `Harmless: the whiteouts delete nothing (engines still create a whiteout device for each).`,
-    });
-  for (const [link, g] of overLink) {
-    const target = resolveLinkTarget(link, g.node.linkpath).path;
-    out.push({
-      code: 'dir-over-lower-symlink',
-      severity: g.explicit ? 'error' : 'warning',
-      ...where,
-      paths: g.paths,
-      message: g.explicit
-        ? `${L} stores \`${link}/\` as a directory, but layer ${g.node.layer} made \`${link}\` a symlink to \`${g.node.linkpath}\` ` +
-          `(the opposite merged-usr break). Docker (overlay2) and podman replace the symlink with a real directory holding only ` +
-          `this layer's entries, so everything reached through \`/${link}\` (e.g. the dynamic loader under \`/${target}\`) disappears from ` +
-          `the container. Store these entries under \`${target}/\` instead.`
-        : `${L} stores ${g.paths.length} entr${g.paths.length > 1 ? 'ies' : 'y'} under \`${link}/\` (${sample(g.paths)}), but layer ` +
-          `${g.node.layer} made \`${link}\` a symlink to \`${g.node.linkpath}\`. containerd writes them through the symlink into ` +
-          `\`${target}/\`; Docker (overlay2) creates a real \`${link}\` directory that hides the symlink and everything behind it. ` +
-          `Store them under \`${target}/\` instead.`,
-    });
-  }
-  return out;
-}
-
-/** Layout rules on one image (no layer content needed). */
-async function imageLayoutProblems(archive: ImageArchive, img: Image, image: number, opts: OpOptions): Promise<Problem[]> {
-  const out: Problem[] = [];
-  const cfg = img.config as unknown as Record<string, unknown>;
-  const cd = img.manifest.config;
-  // Config and manifest blobs: present, sized and hashed right (small documents).
-  const docs: { what: string; d: Descriptor; blob?: Blob; skipDigest?: boolean }[] = [
-    { what: 'The config', d: cd, blob: img.configBlob },
-  ];
-  if (img.manifestBlob) docs.push({ what: 'The manifest', d: img.manifestDescriptor, blob: img.manifestBlob });
-  for (const p of indexesAbove(archive, img)) docs.push({ what: 'The index', d: p, blob: archive.blob(p.digest) });
-  for (const { what, d, blob } of docs) {
-    if (!blob) {
-      out.push({ code: 'missing-blob', severity: 'error', image, blob: d.digest, message: `${what} ${d.digest} is not in the archive: no engine can load this image.` });
-      continue;
-    }
-    if (blob.size !== d.size)
-      out.push({
-        code: 'size-mismatch', severity: 'error', image, blob: d.digest, fix: 'fix-descriptors', expected: String(d.size), actual: String(blob.size),
-        message: `${what} ${d.digest} is ${blob.size} bytes but its descriptor says ${d.size}: engines stop reading at the declared size and refuse the image. Fix: correct the descriptor.`,
-      });
-    const actual = await digestBlob(blob, { signal: opts.signal });
-    if (actual !== d.digest)
-      out.push({
-        code: 'digest-mismatch', severity: 'error', image, blob: d.digest, fix: 'fix-descriptors', expected: d.digest, actual,
-        message: `${what} hashes to ${actual}, not to ${d.digest} that names it: skopeo, containerd and Docker refuse it (\`digest mismatch\`). Fix: re-address it by its content.`,
-      });
-  }
-  if (!img.configBlob) return out;
-  const missing: string[] = [];
-  if (typeof cfg.architecture !== 'string' || !cfg.architecture) missing.push('architecture');
-  if (typeof cfg.os !== 'string' || !cfg.os) missing.push('os');
-  const rootfs = cfg.rootfs as { type?: unknown; diff_ids?: unknown } | undefined;
-  if (!rootfs || rootfs.type !== 'layers') missing.push('rootfs.type ("layers")');
-  if (!rootfs || !Array.isArray(rootfs.diff_ids)) missing.push('rootfs.diff_ids');
-  if (missing.length)
-    out.push({
-      code: 'config-missing-field', severity: 'error', image, blob: cd.digest, paths: missing,
-      message: `The config lacks ${missing.join(', ')}, which the OCI spec requires: Docker and containerd refuse to load the image.`,
-    });
-  const ids = Array.isArray(rootfs?.diff_ids) ? (rootfs!.diff_ids as unknown[]) : undefined;
-  if (ids && ids.length !== img.layers.length)
-    out.push({
-      code: 'diffid-mismatch', severity: 'error', image, blob: cd.digest,
-      message: `The config lists ${ids.length} diff_ids for ${img.layers.length} layers: engines pair them by position and refuse the image.`,
-    });
-  if (cd.mediaType && cd.mediaType !== MediaType.OciConfig && cd.mediaType !== MediaType.DockerConfig)
-    out.push({
-      code: 'unknown-media-type', severity: 'error', image, blob: cd.digest,
-      message: `The config's media type is ${cd.mediaType}: engines only run images whose config is ${MediaType.OciConfig} or Docker's.`,
-    });
-  const history = Array.isArray(cfg.history) ? (cfg.history as { empty_layer?: boolean }[]) : undefined;
-  if (history && history.length > 0) {
-    const nonEmpty = history.filter((h) => !h?.empty_layer).length;
-    if (nonEmpty !== img.layers.length)
-      out.push({
-        code: 'history-layer-mismatch', severity: 'warning', image, blob: cd.digest,
-        message: `The config's history has ${nonEmpty} entries that made a layer, for ${img.layers.length} layers. Engines load it, but \`docker history\` and build caches pair them by position and show the wrong step for each layer.`,
-      });
-  }
-  for (const l of img.layers) {
-    if (!isLayerMediaType(l.descriptor.mediaType))
-      out.push({
-        code: 'unknown-media-type', severity: 'error', image, layer: l.index, blob: l.descriptor.digest,
-        message: `Layer ${l.index} has media type ${l.descriptor.mediaType || '(none)'}, which is not a layer type: Docker and containerd refuse to unpack it.`,
-      });
-    if (!l.blob)
-      out.push({
-        code: 'missing-blob', severity: 'error', image, layer: l.index, blob: l.descriptor.digest, paths: l.path ? [l.path] : undefined,
-        message: `Layer ${l.index} (${l.descriptor.digest}) is not in the archive: no engine can load this image.`,
-      });
-    else if (!l.digestFromDiffId && l.blob.size !== l.descriptor.size)
-      out.push({
-        code: 'size-mismatch', severity: 'error', image, layer: l.index, blob: l.descriptor.digest, fix: 'fix-descriptors',
-        expected: String(l.descriptor.size), actual: String(l.blob.size),
-        message: `Layer ${l.index} is ${l.blob.size} bytes but the manifest says ${l.descriptor.size}: engines stop at the declared size and refuse the layer. Fix: correct the descriptor.`,
-      });
-  }
-  return out;
-}
 
 /**
  * Diagnoses every image of the archive. Reads each distinct layer blob once; JSON documents are small.
@@ -540,7 +188,7 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
     // Cross-layer rules, per image, on the merged view of the layers below.
     for (let image = 0; image < archive.images.length; image++) {
       const img = archive.images[image];
-      const tree: Tree = new MergedFs<DNode>();
+      const tree: Tree = newTree();
       const carry = new CarryPlan<DNode>();
       for (const l of img.layers) {
         const r = reads.get(l.descriptor.digest);
@@ -603,3 +251,4 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
 export function hasErrors(problems: Problem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }
+

@@ -31,4 +31,12 @@ describe('diagnose on the merged model', () => {
     // usr/bin/sh survived layer 1 (Docker's rule: the link replaces bin/, the whiteout deletes nothing).
     expect(ps.filter((p) => p.code === 'whiteout-without-target')).toEqual([]);
   });
+
+  it('an entry under a lower symlink: says where containerd writes it and that Docker makes a directory', async () => {
+    const ps = await problems([[dir('usr/'), dir('usr/lib/'), file('usr/lib/ld.so'), sym('lib', 'usr/lib')], [file('lib/libnew.so')]]);
+    const p = ps.find((x) => x.code === 'dir-over-lower-symlink');
+    expect(p).toMatchObject({ severity: 'warning', layer: 1, paths: ['lib/libnew.so'] });
+    expect(p!.message).toContain('(`lib/libnew.so` lands at `usr/lib/libnew.so`)');
+    expect(p!.message).toContain('Docker (overlay2) creates a real `lib` directory');
+  });
 });
