@@ -5,13 +5,15 @@
 //    /lib64/ld-linux-x86-64.so.2 and libc are in the base's classic /lib64 and /lib, hidden by lib64/lib -> usr/….
 // For each: the plain fix (`--only drop-redundant-whiteouts`) loads but `docker run` fails with
 // "no such file or directory"; the default `fix` (no flags) carries the hidden files over, and `docker run` with
-// no command prints the app's output.
+// no command prints the app's output. The same through the UI (headless Chromium): the Problems panel explains the
+// hidden link, pre-checks the carry-over, and the downloaded image runs.
 import { copyFileSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, type RunResult } from './exec';
 import { interop } from './context';
 import { dockerLoadAndRun } from './engines';
+import { startApp } from '../e2e/harness';
 import { seedMerge, umociImage } from './fixtures';
 
 const ctx = interop();
@@ -97,4 +99,37 @@ describe.skipIf(!ctx.available)('the default fix gives an image whose own comman
       expect(good.run!.stdout).toContain(kind === 'script' ? `myapp script ran: hello from the script app` : `LWI_GREETING=hello from the dynamic app`);
     }, LONG);
   }
+
+  for (const kind of ['script', 'dynamic'] as const)
+    it(`${kind}: fixed through the UI with the default repairs, the download runs its own command in Docker`, async () => {
+      const e = ctx.engines();
+      const app = await startApp();
+      try {
+        const page = app.page;
+        // The object-URL download path (Playwright cannot drive showSaveFilePicker).
+        await page.addInitScript(() => {
+          delete (window as unknown as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+        });
+        await page.goto(app.url);
+        await page.getByLabel('Open image', { exact: true }).setInputFiles(broken[kind]);
+        const problems = page.getByRole('region', { name: 'Problems' });
+        await problems.getByText('command-hidden').first().waitFor({ timeout: 120_000 });
+        expect(await problems.innerText()).toContain('exec /usr/bin/myapp: no such file or directory');
+        expect(await problems.getByRole('checkbox', { name: /carry-over-hidden-files/ }).isChecked()).toBe(true);
+        await problems.getByRole('button', { name: 'Fix', exact: true }).click();
+        await problems.getByRole('table', { name: 'Rewritten blobs' }).waitFor({ timeout: 120_000 });
+        const download = page.getByRole('region', { name: 'Download' });
+        await download.getByLabel(/docker-archive/).check();
+        const [dl] = await Promise.all([page.waitForEvent('download'), download.getByRole('button', { name: 'Download' }).click()]);
+        const saved = join(dir, `ui-fixed-${kind}.tar`);
+        await dl.saveAs(saved);
+        expect(app.foreign).toEqual([]);
+        const good = await dockerLoadAndRun(e, saved, []);
+        expect(good.load.ok, good.load.result.stderr).toBe(true);
+        expect(good.run!.code, good.run!.stderr).toBe(0);
+        expect(good.run!.stdout).toContain(kind === 'script' ? 'myapp script ran: hello from the script app' : 'LWI_GREETING=hello from the dynamic app');
+      } finally {
+        await app.close();
+      }
+    }, LONG);
 });

@@ -12,7 +12,7 @@ import { cleanPath } from '../layers/paths';
 import { isWhiteout } from '../layers/whiteout';
 import { MergedFs } from '../layers/merge';
 import type { Layer } from '../oci/archive';
-import { nodeFromEntry, type FsNode } from './types';
+import { nodeFromEntry, type BuildWarning, type FsNode } from './types';
 
 /** Bytes of compressed input, for progress across all base layers. */
 function totalSize(layers: Layer[]): number {
@@ -27,7 +27,11 @@ interface BaseEntry {
   node?: FsNode;
 }
 
-export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<MergedFs<FsNode>> {
+/**
+ * The base's merged view. Entries whose path climbs out of the root with `..` are never applied (engines refuse
+ * them); each is reported in `warnings` when given (code unsafe-path), so a build says what it left out.
+ */
+export async function scanBase(layers: Layer[], opts: OpOptions & { warnings?: BuildWarning[] } = {}): Promise<MergedFs<FsNode>> {
   const view = new MergedFs<FsNode>();
   const total = totalSize(layers);
   let before = 0;
@@ -43,6 +47,12 @@ export async function scanBase(layers: Layer[], opts: OpOptions = {}): Promise<M
       const e = item.entry;
       const ord = ordinal++;
       const c = cleanPath(e.path);
+      if (c.problem === 'escapes-root')
+        opts.warnings?.push({
+          code: 'unsafe-path',
+          path: e.path,
+          message: `Base layer ${li} holds ${JSON.stringify(e.path)}, which climbs out of the root with '..': left out (engines refuse it).`,
+        });
       if (c.problem === 'escapes-root' || c.path === '') continue;
       if (isWhiteout(c.path)) {
         entries.push({ path: c.path, type: e.type, linkpath: '' });

@@ -178,6 +178,9 @@ export async function planLayer(input: Map<string, FsNode>, view: MergedFs<FsNod
   return plan;
 }
 
+/** The app's own non-directories, to the jailed resolver: not a directory, never followed. */
+const JAIL_STOP = { type: 'file' as const, linkpath: '' };
+
 async function carry(app: Map<string, FsNode>, out: Map<string, FsNode>, view: MergedFs<FsNode>, plan: LayerPlan, access: ContentAccess): Promise<void> {
   // The filesystem after this layer: its entries over the view, a non-directory hiding the view below it.
   const lookup: Lookup<FsNode> = (p) => {
@@ -195,14 +198,17 @@ async function carry(app: Map<string, FsNode>, out: Map<string, FsNode>, view: M
     const oldDir = link.path;
     let newDir: string;
     try {
-      newDir = resolvePath(lookup, resolveLinkTarget(oldDir, link.linkpath).path);
+      // Jail: the target is resolved inside the root without following the app's own symlinks (a link of the
+      // rootfs never leads build's writes elsewhere); reaching one is a bad target.
+      newDir = resolvePath((p) => (app.get(p) && app.get(p)!.type !== 'dir' ? JAIL_STOP : lookup(p)), resolveLinkTarget(oldDir, link.linkpath).path);
     } catch (e) {
       if (!(e instanceof LwError)) throw e;
       plan.conflicts.push({ from: oldDir, to: link.linkpath, reason: 'bad-target', message: `${oldDir} -> ${link.linkpath} does not resolve: ${e.message}` });
       continue;
     }
     const target = lookup(newDir);
-    if (newDir === '' || isUnder(newDir, oldDir) || isUnder(oldDir, newDir) || (target && target.type !== 'dir')) {
+    const throughOwn = [newDir, ...ancestorsOf(newDir)].some((a) => (app.get(a)?.type ?? 'dir') !== 'dir');
+    if (newDir === '' || throughOwn || isUnder(newDir, oldDir) || isUnder(oldDir, newDir) || (target && target.type !== 'dir')) {
       plan.conflicts.push({
         from: oldDir,
         to: newDir,

@@ -5,10 +5,10 @@
 // instead (lib/foo → usr/lib/foo, like `rsync -K`), and the base's symlink stays. Conflicts as usrmerge: an
 // entry the app also has at the real place wins; identical ones collapse; others are listed.
 
-import { baseOf, parentOf } from '../layers/paths';
+import { ancestorsOf, baseOf, parentOf } from '../layers/paths';
 import { LwError } from '../errors';
 import type { MergedFs } from '../layers/merge';
-import { resolvedPath as resolvePath, type Lookup } from '../layers/resolve';
+import { resolvedPath as resolvePath, type LinkNode, type Lookup } from '../layers/resolve';
 import type { CarryConflict, FsNode } from './types';
 
 /** What a redirect needs of plan.ts's ContentAccess (declared here so the two modules do not import each other). */
@@ -23,18 +23,25 @@ export interface Redirect {
   to: string;
 }
 
+/** What the app's own non-directories look like to the resolver: not a directory, never followed. */
+const STOP: LinkNode = { type: 'file', linkpath: '' };
+
 export async function redirectThroughBaseLinks(
   app: Map<string, FsNode>,
   view: MergedFs<FsNode>,
   access: ContentHasher,
 ): Promise<{ app: Map<string, FsNode>; redirects: Redirect[]; conflicts: CarryConflict[] }> {
-  // A base symlink is followed unless the app replaces it with a non-directory of its own.
-  const lookup: Lookup<FsNode> = (p) => {
+  // A base symlink is followed unless the app replaces it with a non-directory of its own. The app's own symlinks
+  // are never followed (jail: build does not write through a link of its own rootfs): they end the walk, and an
+  // entry below one stays where it is, for planLayer to leave out with a warning.
+  const lookup: Lookup = (p) => {
     const v = view.get(p);
     const a = app.get(p);
     if (v?.type === 'symlink' && (!a || a.type === 'dir')) return v;
+    if (a && a.type !== 'dir') return STOP;
     return a ?? v;
   };
+  const underOwnNonDir = (p: string) => ancestorsOf(p).some((x) => (app.get(x)?.type ?? 'dir') !== 'dir');
   const isDirTarget = (p: string): boolean => {
     const n = app.get(p) ?? view.get(p);
     return !n || n.type === 'dir';
@@ -53,6 +60,7 @@ export async function redirectThroughBaseLinks(
   };
   for (const p of app.keys()) {
     const n = app.get(p)!;
+    if (underOwnNonDir(p)) continue;
     const rp = resolveParent(p);
     const to = rp === '' ? baseOf(p) : `${rp}/${baseOf(p)}`;
     const v = view.get(to);

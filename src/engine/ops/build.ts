@@ -220,7 +220,8 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
   }
 
   // 3. base view
-  const view = inputs.base ? await scanBase(image.layers, opts) : new MergedFs<FsNode>();
+  const baseWarnings: BuildWarning[] = [];
+  const view = inputs.base ? await scanBase(image.layers, { ...opts, warnings: baseWarnings }) : new MergedFs<FsNode>();
 
   // 4. layers
   const result: Omit<BuildResult, 'out' | 'manifest' | 'config' | 'tags'> = {
@@ -230,7 +231,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
     redirected: [],
     conflicts: [],
     dropped: 0,
-    warnings: apps.flatMap((a) => a.warnings),
+    warnings: [...baseWarnings, ...apps.flatMap((a) => a.warnings)],
   };
   if (inputs.base)
     result.base = { digest: image.manifestDescriptor.digest, tag: baseTag, platform: formatPlatform(image.platform ?? image.config), layers: image.layers.length };
