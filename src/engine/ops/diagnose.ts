@@ -21,7 +21,7 @@
 // | digest-mismatch               | error         | a blob does not hash to the digest that names it              | fix-descriptors (when the content is otherwise consistent) |
 // | diffid-mismatch               | error         | a layer's uncompressed sha256 differs from config diff_ids    | fix-diff-ids (when the stored digest is right) |
 // | symlink-hides-lower-files     | warning       | a symlink over a lower directory whose files have no twin at the link target (`/bin/sh` gone) | carry-over-hidden-files (optional) |
-// | command-hidden                | error         | the config's Entrypoint[0] (or Cmd[0]), an absolute path, no longer resolves to a file because such a symlink hid it (`docker run` fails) | carry-over-hidden-files (then run by default) |
+// | command-hidden                | error         | a link of the image's exec chain (the command via PATH, symlinks, #! interpreter, env NAME, ELF loader) is such a hidden file, and carry-over brings it back (`docker run` fails) | carry-over-hidden-files (then run by default) |
 // | history-layer-mismatch        | warning       | non-empty history entries do not pair with layers             | —                       |
 // | unknown-media-type            | error         | a layer/config media type engines do not know                 | —                       |
 // | unsupported-digest            | error         | a digest algorithm other than sha256 (verify cannot check it) | —                       |

@@ -126,8 +126,9 @@ function located(e: unknown, layer: Layer): LwError {
 /**
  * The filesystem after extracting layers 0..uptoLayer in order (image-spec layer.md): whiteouts delete lower paths,
  * opaque whiteouts hide lower children, a non-directory replaces a directory with its whole subtree (and the other
- * way round), a directory over a directory keeps the children. The layer semantics are the build/fix engine's own
- * (build/basescan.ts: scanBase over FsView), so what is shown here is what fix and build reason about.
+ * way round), a directory over a directory keeps the children. The layer semantics are the one merged model's
+ * (layers/merge.ts, through build/basescan.ts scanBase), so what is shown here is what diagnose, fix and build reason
+ * about; an entry under a lower symlink makes a real directory there, as Docker's overlay2 does.
  * Parents that no layer stores are listed as `implied` directories. Sorted by path, children right after their parent.
  */
 export async function mergedView(archive: ImageArchive, imageIndex: number, uptoLayer?: number, opts: OpOptions = {}): Promise<MergedEntry[]> {

@@ -64,8 +64,9 @@ const DESCRIPTIONS: Record<RepairId, (n: number, where: string) => string> = {
 };
 
 /** carry-over-hidden-files when the image's command is among the hidden files: no longer optional. */
-function carryOverForCommand(n: number, w: string, commands: string[]): string {
-  const c = commands.map((x) => `\`${x}\``).join(', ');
+function carryOverForCommand(n: number, w: string, commands: string[][]): string {
+  // [command] when the command itself is hidden; [command, link] when a link of its exec chain is.
+  const c = commands.map(([cmd, link]) => (link ? `\`${cmd}\` (its \`${link}\`)` : `\`${cmd}\``)).join(', ');
   return (
     `Chosen by default because the image's command ${c} is hidden: without this repair \`docker run\` fails with ` +
     `"no such file or directory". Copies ${n} lower-layer file${n > 1 ? 's' : ''} hidden by a symlink over their directory into the ` +
@@ -145,7 +146,7 @@ export function planFix(archive: ImageArchive, problems: Problem[]): Repair[] {
   }
   // Optional repairs stay optional unless the image's command needs one to start.
   for (const r of byId.values()) if (OPTIONAL_REPAIRS.includes(r.id) && !r.codes.includes('command-hidden')) r.optional = true;
-  const commands = [...new Set(problems.filter((p) => p.code === 'command-hidden' && p.fix).flatMap((p) => p.paths ?? []))];
+  const commands = problems.filter((p) => p.code === 'command-hidden' && p.fix && p.paths?.length).map((p) => p.paths!);
   const order: RepairId[] = [
     'drop-redundant-whiteouts', 'drop-duplicates', 'drop-bare-whiteouts', 'drop-unsafe-entries', 'carry-over-hidden-files',
     'fix-descriptors', 'fix-diff-ids', 'gc',

@@ -121,6 +121,16 @@ describe('diagnose: command-hidden', () => {
     );
   });
 
+  it('the default fix of a hidden interpreter carries it over, and the fixed image\'s chain is whole', async () => {
+    const { archive, problems } = await problemsFor([BASE, APP_CLEAN], { Cmd: ['/usr/bin/app'] });
+    const repairs = defaultRepairs(planFix(archive, problems));
+    const carry = repairs.find((r) => r.id === 'carry-over-hidden-files')!;
+    expect(carry.description).toMatch(/^Chosen by default because the image's command `\/usr\/bin\/app` \(its `\/bin\/sh`\) is hidden/);
+    const result = await fix(archive, repairs, env);
+    const left = await diagnose(await openImage(writeOciArchive(result.out), env));
+    expect(left.filter((p) => p.code === 'command-hidden')).toEqual([]);
+  });
+
   it('follows `#!/usr/bin/env NAME` through PATH', async () => {
     const app = [...APP_BIN.filter((e) => e.path !== 'usr/bin/app'), file('usr/bin/app', '#!/usr/bin/env bash\necho hi\n')];
     const { hidden } = await problemsFor([BASE, app], { Entrypoint: ['/usr/bin/app'] });
