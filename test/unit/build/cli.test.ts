@@ -70,4 +70,20 @@ describe('cli build', () => {
     expect(bad.err).toMatch(/error\[invalid-argument\]/);
     expect(existsSync(join(dir, 'out.tar'))).toBe(false);
   });
+
+  it('turns carry-over on by itself when the command needs it, says why; --no-usrmerge-carry keeps it off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-build-cli-'));
+    const base = join(dir, 'base-rootfs.tar');
+    writeFileSync(base, new Uint8Array(await rootfsTar(['bin/', ['bin/sh', 'sh'], 'etc/'] as never).arrayBuffer()));
+    const app = join(dir, 'app.tar');
+    writeFileSync(app, new Uint8Array(await rootfsTar([['bin', '->', 'usr/bin'], 'usr/', 'usr/bin/', ['usr/bin/hello', '#!/bin/sh\necho hi\n']] as never).arrayBuffer()));
+    expect((await cli(['build', '--rootfs', base, '-o', join(dir, 'base.tar')])).code).toBe(0);
+    const auto = await cli(['build', '--base', join(dir, 'base.tar'), '--rootfs', app, '--cmd', '/usr/bin/hello', '-o', join(dir, 'a.tar')]);
+    expect(auto.code, auto.err).toBe(0);
+    expect(auto.out).toContain('carry-over on by default: the script interpreter /bin/sh would be hidden');
+    expect(auto.out).toContain('carried  bin/ → usr/bin/: 1 entries');
+    const off = await cli(['build', '--base', join(dir, 'base.tar'), '--rootfs', app, '--cmd', '/usr/bin/hello', '--no-usrmerge-carry', '-o', join(dir, 'b.tar')]);
+    expect(off.code, off.err).toBe(0);
+    expect(off.out).not.toContain('carr');
+  });
 });
