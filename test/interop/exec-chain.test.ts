@@ -6,7 +6,8 @@
 // For each: the plain fix (`--only drop-redundant-whiteouts`) loads but `docker run` fails with
 // "no such file or directory"; the default `fix` (no flags) carries the hidden files over, and `docker run` with
 // no command prints the app's output. The same through the UI (headless Chromium): the Problems panel explains the
-// hidden link, pre-checks the carry-over, and the downloaded image runs.
+// hidden link, pre-checks the carry-over, and the downloaded image runs. And `build` of the same app rootfs onto the
+// classic base, with no carry-over flag, turns carry-over on by itself and the built image runs.
 import { copyFileSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,8 @@ function makeApp(root: string, myapp: (path: string) => void): void {
 describe.skipIf(!ctx.available)('the default fix gives an image whose own command runs (docker run)', () => {
   let dir: string;
   const broken: Record<'script' | 'dynamic', string> = { script: '', dynamic: '' };
+  const appTar: Record<'script' | 'dynamic', string> = { script: '', dynamic: '' };
+  let baseOci = '';
 
   beforeAll(async () => {
     const fx = await ctx.fixtures('small');
@@ -53,6 +56,8 @@ describe.skipIf(!ctx.available)('the default fix gives an image whose own comman
     symlinkSync('/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(base, 'lib64/ld-linux-x86-64.so.2'));
     const baseLayout = join(dir, 'base-oci');
     await umociImage(baseLayout, base, join(dir, 'base-bundle'), sh);
+    baseOci = join(dir, 'base-oci.tar');
+    await sh('tar', ['-C', baseLayout, '-cf', baseOci, '.']);
 
     const apps = {
       script: (p: string) => writeFileSync(p, '#!/bin/sh\necho "myapp script ran: $LWI_GREETING"\n'),
@@ -61,6 +66,8 @@ describe.skipIf(!ctx.available)('the default fix gives an image whose own comman
     for (const kind of ['script', 'dynamic'] as const) {
       const app = join(dir, `app-${kind}`);
       makeApp(app, apps[kind]);
+      appTar[kind] = join(dir, `app-${kind}.tar`);
+      await sh('tar', ['-C', app, '-cf', appTar[kind], '.']);
       const layout = join(dir, `broken-${kind}`);
       await seedMerge(layout, baseLayout, app, join(dir, `bundle-${kind}`), sh, undefined, [
         '--config.cmd', '/usr/bin/myapp', '--config.env', `LWI_GREETING=hello from the ${kind} app`,
@@ -99,6 +106,22 @@ describe.skipIf(!ctx.available)('the default fix gives an image whose own comman
       expect(good.run!.stdout).toContain(kind === 'script' ? `myapp script ran: hello from the script app` : `LWI_GREETING=hello from the dynamic app`);
     }, LONG);
   }
+
+  for (const kind of ['script', 'dynamic'] as const)
+    it(`${kind}: build with no carry-over flag turns it on (the command needs it) and the built image runs`, async () => {
+      const e = ctx.engines();
+      const out = join(dir, `built-${kind}.tar`);
+      const b = await cli([
+        'build', '--base', baseOci, '--rootfs', appTar[kind], '--cmd', '/usr/bin/myapp', '--env', `LWI_GREETING=hello from the ${kind} app`,
+        '--tag', `lwi-exec-${kind}:built`, '-o', out, '--format', 'docker',
+      ]);
+      expect(b.code, b.stdout + b.stderr).toBe(0);
+      expect(b.stdout).toContain('carry-over on by default');
+      const good = await dockerLoadAndRun(e, out, []);
+      expect(good.load.ok, good.load.result.stderr).toBe(true);
+      expect(good.run!.code, good.run!.stderr).toBe(0);
+      expect(good.run!.stdout).toContain(kind === 'script' ? 'myapp script ran: hello from the script app' : 'LWI_GREETING=hello from the dynamic app');
+    }, LONG);
 
   for (const kind of ['script', 'dynamic'] as const)
     it(`${kind}: fixed through the UI with the default repairs, the download runs its own command in Docker`, async () => {

@@ -34,7 +34,8 @@ export function buildHeadReader(baseLayers: Layer[], lookup: Lookup<FsNode | Lin
     if (!node.base) return undefined;
     const blob = baseLayers[node.base.layer]?.blob;
     if (!blob) return undefined;
-    return readEntryHead(blob, node.base.ordinal, max, { hardlinkTarget: node.type === 'hardlink' ? node.linkpath : undefined, signal }).catch(() => undefined);
+    // A carried hardlink's linkpath names its new place: let the layer entry name its target.
+    return readEntryHead(blob, node.base.ordinal, max, { signal }).catch(() => undefined);
   };
 }
 

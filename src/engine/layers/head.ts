@@ -7,8 +7,9 @@ import { throwIfAborted } from '../errors';
 import { cleanPath } from './paths';
 
 /**
- * Bytes [0, max) of the entry at `ordinal` (a regular file). For a hardlink entry, give the cleaned path of its
- * target: the last regular file of that path stored before it in the same layer is read instead.
+ * Bytes [0, max) of the entry at `ordinal` (a regular file). For a hardlink entry, the last regular file of its
+ * target path stored before it in the same layer is read instead; `hardlinkTarget` (the cleaned target as stored)
+ * saves a second pass when known.
  * Undefined when the entry is not there or is not a file.
  */
 export async function readEntryHead(
@@ -24,7 +25,12 @@ export async function readEntryHead(
     const o = ord++;
     const e = item.entry;
     if (o === ordinal) {
-      if (e.type === 'hardlink') return lastTarget;
+      if (e.type === 'hardlink') {
+        const target = cleanPath(e.linkpath).path;
+        if (lastTarget !== undefined && target === opts.hardlinkTarget) return lastTarget;
+        // No (or a wrong) hint: the entry names its target; read the layer once more for it.
+        return opts.hardlinkTarget === target ? undefined : readEntryHead(blob, ordinal, max, { ...opts, hardlinkTarget: target });
+      }
       return e.type === 'file' ? await take(item.data(), Math.min(max, e.size)) : undefined;
     }
     if (opts.hardlinkTarget !== undefined && e.type === 'file' && cleanPath(e.path).path === opts.hardlinkTarget)

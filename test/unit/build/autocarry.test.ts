@@ -33,4 +33,12 @@ describe('build: carry-over by default when the command needs it', () => {
     expect(off.res.carryReason).toBeUndefined();
     expect(paths(await readLayer(off.image.layers[1].blob!))).not.toContain('usr/bin/sh');
   });
+
+  it('follows a base /bin/sh that is a hardlink (busybox) when deciding', async () => {
+    const bb: Spec[] = ['bin/', ['bin/busybox', 'busybox program'], ['bin/sh', '=>', 'bin/busybox'], 'usr/', 'usr/bin/'];
+    const res0 = await build({ rootfs: [rootfsTar(bb)], settings: { sourceDateEpoch: 1 } }, env);
+    const b = await openImage(writeOciArchive(res0.out), env);
+    const { res } = await buildAndOpen({ base: b, rootfs: [rootfsTar(APP)], settings: { cmd: '/usr/bin/myapp' } });
+    expect(res.carryReason).toMatch(/script interpreter \/bin\/sh/);
+  });
 });
