@@ -134,7 +134,7 @@ export async function walkIndex(root: ImageIndex, source: BlobSource, opts: Walk
     throwIfAborted(opts.signal);
     const d = top.list[top.i++];
     if (onPath.has(d.digest)) {
-      issue(top.digest, d, top.parents, 'cycle', `the index ${d.digest} lists itself (directly or through another index)`);
+      issue(top.digest, d, top.parents, 'cycle', 'it lists itself (directly or through another index)');
       continue;
     }
     if (expanded.has(d.digest)) continue;
