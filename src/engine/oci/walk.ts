@@ -148,7 +148,7 @@ export async function walkIndex(root: ImageIndex, source: BlobSource, opts: Walk
     let node = graph.nodes.get(d.digest);
     if (!node) {
       if (graph.nodes.size >= maxDocuments)
-        throw new LwError('corrupt', `The archive's indexes list more than ${maxDocuments} distinct documents: refusing to walk them all.`, { blob: d.digest });
+        throw new LwError('too-large', `The archive's indexes list more than ${maxDocuments} distinct documents: refusing to walk them all.`, { blob: d.digest });
       node = await load(d, source, top.parents);
       graph.nodes.set(d.digest, node);
     }
