@@ -134,7 +134,7 @@ export async function walkIndex(root: ImageIndex, source: BlobSource, opts: Walk
     throwIfAborted(opts.signal);
     const d = top.list[top.i++];
     if (onPath.has(d.digest)) {
-      issue(top.digest, d, top.parents, 'cycle', `the index ${d.digest} lists itself (directly or through another index)`);
+      issue(top.digest, d, top.parents, 'cycle', 'it lists itself (directly or through another index)');
       continue;
     }
     if (expanded.has(d.digest)) continue;
@@ -148,7 +148,7 @@ export async function walkIndex(root: ImageIndex, source: BlobSource, opts: Walk
     let node = graph.nodes.get(d.digest);
     if (!node) {
       if (graph.nodes.size >= maxDocuments)
-        throw new LwError('corrupt', `The archive's indexes list more than ${maxDocuments} distinct documents: refusing to walk them all.`, { blob: d.digest });
+        throw new LwError('too-large', `The archive's indexes list more than ${maxDocuments} distinct documents: refusing to walk them all.`, { blob: d.digest });
       node = await load(d, source, top.parents);
       graph.nodes.set(d.digest, node);
     }

@@ -13,7 +13,9 @@ import { toLayout, writeDockerArchive, writeOciArchive } from '../../../src/engi
 import { nodeScratch, openPath } from '../../../src/platform/node';
 import type { InspectResult } from '../../../src/engine/ops/inspect';
 import { verify } from '../../../src/engine/ops/verify';
-import { SIMPLE_LAYERS, makeOciLayout, writeFiles } from '../../fixtures/images';
+import { SIMPLE_LAYERS, filesToTar, makeDockerLegacy, makeOciLayout, writeFiles } from '../../fixtures/images';
+import { toOciMediaTypes } from '../../../src/engine/oci/convert';
+import { AnnotationRefName } from '../../../src/engine/oci/types';
 import { have, run, tempDir, umociLayout } from '../../fixtures/tools';
 
 const tools = have('umoci') && have('skopeo') && have('tar');
@@ -121,6 +123,34 @@ describe.skipIf(!tools)('real tools: umoci, skopeo, tar', () => {
     run('tar', ['-xf', oci, '-C', x]);
     run('umoci', ['unpack', '--rootless', '--image', `${x}:latest`, join(dir, 'ub')]);
     expect(existsSync(join(dir, 'ub', 'rootfs', 'bin', 'hello'))).toBe(true);
+  });
+
+  it('the OCI archive of a docker-archive has OCI media types: umoci and oci-image-tool accept it', async () => {
+    const legacy = await makeDockerLegacy(SIMPLE_LAYERS);
+    const archive = await openImage(filesToTar(legacy.files), { scratch: memoryScratch() });
+    const asIs = toLayout(archive);
+    const converted = await toOciMediaTypes(asIs);
+    const retag = (o: typeof asIs) => ({ ...o, index: { ...o.index, manifests: o.index.manifests.map((d) => ({ ...d, annotations: { [AnnotationRefName]: 'latest' } })) } });
+    const extract = async (o: typeof asIs, name: string) => {
+      const tar = join(dir, `${name}.tar`);
+      writeFileSync(tar, new Uint8Array(await writeOciArchive(retag(o)).arrayBuffer()));
+      const x = join(dir, name);
+      mkdirSync(x);
+      run('tar', ['-xf', tar, '-C', x]);
+      return x;
+    };
+    const docker = await extract(asIs, 'docker-typed');
+    // What the conversion is for: umoci refuses a Docker v2s2 manifest.
+    expect(() => run('umoci', ['unpack', '--rootless', '--image', `${docker}:latest`, join(dir, 'ub-docker')])).toThrow();
+    const oci = await extract(converted, 'oci-typed');
+    run('umoci', ['unpack', '--rootless', '--image', `${oci}:latest`, join(dir, 'ub-oci')]);
+    expect(readFileSync(join(dir, 'ub-oci', 'rootfs', 'etc', 'motd'), 'utf8')).toBe('welcome\n');
+    const validate = (x: string) => run('oci-image-tool', ['validate', '--type', 'image', '--ref', 'name=latest', x]);
+    expect(() => validate(docker)).toThrow();
+    validate(oci);
+    run('skopeo', ['copy', '-q', `oci:${oci}:latest`, `dir:${join(dir, 'c4')}`]);
+    const r = await verify(await openImage(await openPath(oci), { scratch: memoryScratch() }));
+    expect(r.problems).toEqual([]);
   });
 
   it('a layout we build is read by skopeo and umoci (fixtures are valid images)', async () => {

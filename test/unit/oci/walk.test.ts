@@ -110,7 +110,7 @@ describe('walkIndex', () => {
   it('refuses more distinct documents than its cap with a typed error', async () => {
     const { files, image } = await baseLayout();
     const many = Array.from({ length: 50 }, (_, i) => putIndex(files, [image], sha256(enc.encode(`x${i}`))));
-    await expect(walkIndex(indexDoc(many), sourceOf(files), { maxDocuments: 20 })).rejects.toMatchObject({ code: 'corrupt' });
+    await expect(walkIndex(indexDoc(many), sourceOf(files), { maxDocuments: 20 })).rejects.toMatchObject({ code: 'too-large' });
   });
 });
 
