@@ -46,6 +46,7 @@ export async function declaredSize(blob: Blob, kind: string): Promise<number> {
     const h = new Uint8Array(await blob.slice(0, 18).arrayBuffer());
     if (h[0] !== 0x28 || h[1] !== 0xb5 || h[2] !== 0x2f || h[3] !== 0xfd) return 0;
     const f = h[4];
+    if (f & 8) return 0; // reserved bit: not a frame header to believe (the decoder says corrupt)
     const single = (f >> 5) & 1;
     const fcsBytes = f >> 6 ? 1 << (f >> 6) : single;
     if (!fcsBytes) return 0;

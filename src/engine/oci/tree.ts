@@ -76,9 +76,17 @@ class SliceTable {
     return this.n++;
   }
 
+  /** Files asked for (the few a manifest names, not the junk beside them) keep their Blob: one object per file. */
+  private made = new Map<number, Blob>();
+
   blob(i: number): Blob {
-    const o = this.off[i];
-    return this.parts[this.part[i]].slice(o, o + this.len[i]);
+    let b = this.made.get(i);
+    if (!b) {
+      const o = this.off[i];
+      b = this.parts[this.part[i]].slice(o, o + this.len[i]);
+      this.made.set(i, b);
+    }
+    return b;
   }
 }
 
