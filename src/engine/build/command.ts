@@ -32,10 +32,10 @@ export function buildHeadReader(baseLayers: Layer[], lookup: Lookup<FsNode | Lin
     if (node.type === 'hardlink' && !node.base) node = (lookup(node.linkpath) as FsNode | undefined) ?? node;
     if (node.content) return new Uint8Array(await node.content.slice(0, max).arrayBuffer());
     if (!node.base) return undefined;
-    const blob = baseLayers[node.base.layer]?.blob;
-    if (!blob) return undefined;
+    const layer = baseLayers[node.base.layer];
+    if (!layer?.blob) return undefined;
     // A carried hardlink's linkpath names its new place: let the layer entry name its target.
-    return readEntryHead(blob, node.base.ordinal, max, { signal }).catch(() => undefined);
+    return readEntryHead(() => layer.uncompressed({ signal }), node.base.ordinal, max, { signal }).catch(() => undefined);
   };
 }
 

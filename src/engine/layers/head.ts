@@ -1,7 +1,6 @@
-// The first bytes of one entry of a stored layer (a script's `#!` line, an ELF file's headers): the layer is
+// The first bytes of one entry of a layer (a script's `#!` line, an ELF file's headers): the layer is
 // streamed up to that entry and no further, and at most `max` bytes of content are kept.
 
-import { decompressBlob } from '../compress/decompress';
 import { readTar } from '../tar/reader';
 import { throwIfAborted } from '../errors';
 import { cleanPath } from './paths';
@@ -13,14 +12,15 @@ import { cleanPath } from './paths';
  * Undefined when the entry is not there or is not a file.
  */
 export async function readEntryHead(
-  blob: Blob,
+  /** The layer's uncompressed tar, opened afresh on each call (layer.uncompressed()). */
+  open: () => ReadableStream<Uint8Array>,
   ordinal: number,
   max: number,
   opts: { hardlinkTarget?: string; signal?: AbortSignal } = {},
 ): Promise<Uint8Array | undefined> {
   let ord = 0;
   let lastTarget: Uint8Array | undefined;
-  for await (const item of readTar(decompressBlob(blob, undefined, { signal: opts.signal }), { signal: opts.signal })) {
+  for await (const item of readTar(open(), { signal: opts.signal })) {
     throwIfAborted(opts.signal);
     const o = ord++;
     const e = item.entry;
@@ -29,7 +29,7 @@ export async function readEntryHead(
         const target = cleanPath(e.linkpath).path;
         if (lastTarget !== undefined && target === opts.hardlinkTarget) return lastTarget;
         // No (or a wrong) hint: the entry names its target; read the layer once more for it.
-        return opts.hardlinkTarget === target ? undefined : readEntryHead(blob, ordinal, max, { ...opts, hardlinkTarget: target });
+        return opts.hardlinkTarget === target ? undefined : readEntryHead(open, ordinal, max, { ...opts, hardlinkTarget: target });
       }
       return e.type === 'file' ? await take(item.data(), Math.min(max, e.size)) : undefined;
     }

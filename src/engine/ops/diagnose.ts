@@ -200,8 +200,8 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
       // The image's own command, followed through the merged filesystem (reads a bounded head of each file).
       throwIfAborted(opts.signal);
       const heads = layerHeadReader<DNode | LinkNode>(
-        (i) => img.layers[i]?.blob,
-        (blob, ordinal, max, hardlinkTarget) => readEntryHead(blob, ordinal, max, { hardlinkTarget, signal: opts.signal }),
+        (i) => img.layers[i],
+        (i, ordinal, max, hardlinkTarget) => readEntryHead(() => img.layers[i].uncompressed({ signal: opts.signal }), ordinal, max, { hardlinkTarget, signal: opts.signal }),
       );
       const hidden = await commandHidden(img.config, image, tree, carry, heads);
       if (hidden) push(hidden);

@@ -111,19 +111,18 @@ export async function commandHidden<N extends MergedNode>(
 
 /** Head reader over an image's stored layers, for nodes that know (layer, ordinal); cached per entry. */
 export function layerHeadReader<N extends LinkNode>(
-  blobOf: (layer: number) => Blob | undefined,
-  read: (blob: Blob, ordinal: number, max: number, hardlinkTarget?: string) => Promise<Uint8Array | undefined>,
+  layerOf: (layer: number) => { blob?: Blob } | undefined,
+  read: (layer: number, ordinal: number, max: number, hardlinkTarget?: string) => Promise<Uint8Array | undefined>,
 ): HeadReader<N> {
   const cache = new Map<string, Promise<Uint8Array | undefined>>();
   return (n, _path, max) => {
     const node = n as N & { layer?: number; ordinal?: number };
     if (node.layer === undefined || node.ordinal === undefined) return Promise.resolve(undefined);
-    const blob = blobOf(node.layer);
-    if (!blob) return Promise.resolve(undefined);
+    if (!layerOf(node.layer)?.blob) return Promise.resolve(undefined);
     const key = `${node.layer}:${node.ordinal}:${max}`;
     let p = cache.get(key);
     if (!p) {
-      p = read(blob, node.ordinal, max, node.type === 'hardlink' ? cleanPath(node.linkpath).path : undefined).catch(() => undefined);
+      p = read(node.layer, node.ordinal, max, node.type === 'hardlink' ? cleanPath(node.linkpath).path : undefined).catch(() => undefined);
       cache.set(key, p);
     }
     return p;
