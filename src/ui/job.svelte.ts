@@ -52,6 +52,8 @@ export class Job<K extends JobName> {
   result = $state.raw<JobResult<K> | null>(null);
   /** Why the last run failed (never a cancel). */
   error = $state.raw<LwError | null>(null);
+  /** The last run ended because it was cancelled (by its Cancel button, not superseded). */
+  cancelled = $state(false);
   #run = 0;
 
   constructor(
@@ -74,6 +76,7 @@ export class Job<K extends JobName> {
     this.progress = progress;
     this.result = null;
     this.error = null;
+    this.cancelled = false;
     const job = runJob(this.name, args, progress.update);
     progress.cancel = job.cancel;
     try {
@@ -82,7 +85,8 @@ export class Job<K extends JobName> {
       this.result = r;
       return r;
     } catch (e) {
-      if (run === this.#run && !isCancelled(e)) this.error = e instanceof LwError ? e : new LwError('corrupt', String(e));
+      if (run === this.#run && isCancelled(e)) this.cancelled = true;
+      else if (run === this.#run) this.error = e instanceof LwError ? e : new LwError('corrupt', String(e));
       return undefined;
     } finally {
       if (run === this.#run) this.progress = null;
@@ -100,6 +104,7 @@ export class Job<K extends JobName> {
     this.progress = null;
     this.result = null;
     this.error = null;
+    this.cancelled = false;
   }
 
   /** Shows a result that was computed before (e.g. kept per session) without running. */

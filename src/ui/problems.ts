@@ -34,8 +34,9 @@ const TITLES: Record<string, string> = {
 const REFUSALS: Record<string, (g: ProblemGroup) => string> = {
   'whiteout-under-non-directory': (g) => {
     const n = g.paths.length || g.count;
-    const dirs = [...new Set(g.paths.map((p) => p.replace(/\/[^/]*$/, '')))];
-    return `${n} whiteout${n === 1 ? '' : 's'} under \`${dirs[0] ?? 'a symlink'}\`${dirs.length > 1 ? ` and ${dirs.length - 1} more` : ''}`;
+    const dirs = [...new Set(g.paths.map((p) => p.replace(/\/[^/]*$/, '')))].map((d) => `\`${d}\``);
+    const where = dirs.length === 0 ? 'a symlink' : dirs.length <= 3 ? listWords(dirs) : `${dirs.slice(0, 2).join(', ')} and ${dirs.length - 2} more`;
+    return `${n} whiteout${n === 1 ? '' : 's'} under ${where}`;
   },
   'command-hidden': () => "the image's command is hidden by a symlink",
 };
@@ -50,6 +51,10 @@ const REPAIRS: Record<RepairId, string> = {
   gc: 'Remove blobs nothing refers to',
   'carry-over-hidden-files': 'Carry hidden files over to where the symlink points',
 };
+
+function listWords(items: string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
 
 export function problemTitle(code: string): string {
   return TITLES[code] ?? code;

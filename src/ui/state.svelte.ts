@@ -107,7 +107,10 @@ class AppState {
     if (!opened || this.verifying.running) return;
     this.error = null;
     void this.verifying.start(opened.sessionId).then(() => {
-      if (this.verifying.error && this.opened === opened) this.showError(this.verifying.error);
+      if (this.opened !== opened) return;
+      if (this.verifying.error) this.showError(this.verifying.error);
+      // Said in the alert region: the bar just vanishes otherwise.
+      else if (this.verifying.cancelled) this.showError(new LwError('cancelled', 'Verify was cancelled.'));
     });
   }
 

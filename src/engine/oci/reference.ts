@@ -20,10 +20,9 @@ export interface Reference {
 }
 
 function isDomain(s: string): boolean {
-  const [host, port, ...rest] = s.split(':');
-  if (rest.length || (port !== undefined && !/^[0-9]+$/.test(port))) return false;
-  if (/^\[[0-9a-fA-F:]+\]$/.test(host)) return true; // IPv6 literal
-  return host.split('.').every((c) => DOMAIN_COMPONENT.test(c));
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+)(?::([0-9]+))?$/.exec(s); // host (or [IPv6 literal]), optional :port
+  if (!m) return false;
+  return m[1].startsWith('[') || m[1].split('.').every((c) => DOMAIN_COMPONENT.test(c));
 }
 
 /** Why `s` is not a reference (or a bare tag), in plain words; undefined when it is one. */
