@@ -39,8 +39,11 @@ const layouts = new WeakMap<ImageArchive, LayoutOut>();
 
 export async function diagnoseJob(ctx: Ctx, sessionId: string): Promise<DiagnoseJobResult> {
   const { archive, cache } = ctx.session(sessionId);
+  // The engine labels its progress with the op's name; people get words (or the pause note the worker adds).
+  const report = ctx.opts.onProgress;
+  const onProgress = report && ((done: number, total: number, label?: string) => report(done, total, label === 'diagnose' ? 'Reading every layer once' : label));
   // With the session's cache, a Verify clicked while this runs reuses the layer digests read here.
-  const problems = await diagnose(archive, { ...ctx.opts, cache });
+  const problems = await diagnose(archive, { ...ctx.opts, onProgress, cache });
   diagnosed.set(archive, problems);
   return {
     problems: problems.map(({ entries: _e, ...p }) => p),

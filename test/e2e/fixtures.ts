@@ -205,7 +205,7 @@ async function makeBig(path: string, size: number): Promise<void> {
  * file (sparse on disk). Listing the merged files parses headers and seeks past the big body; the diagnosis
  * hashes every byte (digest, diff_id), so it runs long enough to overlap the user's requests.
  */
-export async function makeBusy(path: string, files = 20_000, zeros = 384 * 1024 * 1024): Promise<void> {
+export async function makeBusy(path: string, files = 20_000, zeros = 256 * 1024 * 1024): Promise<void> {
   if (existsSync(path)) return;
   const enc = new TextEncoder();
   const h = { mode: 0o644, mtime: 1_700_000_000, uid: 0, gid: 0 };

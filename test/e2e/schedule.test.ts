@@ -10,7 +10,7 @@ import { startApp, type App } from './harness';
 import { FIXTURES, makeBusy } from './fixtures';
 
 let app: App;
-const busy = join(FIXTURES, 'busy.tar');
+const busy = join(FIXTURES, 'busy-256m.tar');
 
 beforeAll(async () => {
   mkdirSync(FIXTURES, { recursive: true });
@@ -27,7 +27,7 @@ async function open(page: Page): Promise<number> {
   if (await another.count()) await another.click();
   const t0 = Date.now();
   await page.getByLabel('Open image', { exact: true }).setInputFiles(busy);
-  await page.getByRole('heading', { name: 'busy.tar' }).waitFor();
+  await page.getByRole('heading', { name: 'busy-256m.tar' }).waitFor();
   return t0;
 }
 
@@ -48,47 +48,57 @@ it('lists the merged files within 1.5× their time alone while the diagnosis run
   const page = app.page;
   await page.goto(app.url);
 
-  // Alone: the diagnosis has finished (twice; the faster is the machine's best, the fair bar to hold to).
-  const tOpen = await open(page);
-  await diagnosed(page);
-  const diagnosisMs = Date.now() - tOpen;
+  // Rounds of (alone, during), interleaved so a load spike from elsewhere hits both sides; the best of each side
+  // is compared (the machine is shared: single runs vary by half on their own).
   const alone: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    if (i) {
-      await open(page);
-      await diagnosed(page);
-    }
-    alone.push(await listMerged(page));
-  }
-  const aloneMs = Math.min(...alone);
-  // The diagnosis must really be the long job here, or the comparison says nothing.
-  expect(diagnosisMs, `diagnosis ${diagnosisMs} ms vs listing ${aloneMs} ms`).toBeGreaterThan(2 * aloneMs);
-
-  // While the diagnosis runs: open again (a new session diagnoses again) and list at once.
-  await open(page);
+  const during: number[] = [];
+  let diagnosisMs = 0;
+  let paused = false;
   const problems = page.getByRole('region', { name: 'Problems' });
   const bar = problems.getByRole('progressbar');
-  await bar.waitFor();
-  const notes: string[] = [];
-  const watch = setInterval(() => {
-    void problems
-      .innerText()
-      .then((t) => notes.push(t))
+  for (let round = 0; round < 3; round++) {
+    // Alone: the diagnosis has finished.
+    const t0 = await open(page);
+    await diagnosed(page);
+    diagnosisMs = Math.max(diagnosisMs, Date.now() - t0);
+    alone.push(await listMerged(page));
+
+    // While the diagnosis runs: open again (a new session diagnoses again) and list at once.
+    await open(page);
+    await bar.waitFor();
+    // Watched by the page's own observers (a cheap wait), not by reading the region over and over.
+    const pausedSeen = problems
+      .getByText('Paused while the file listing runs')
+      .waitFor({ timeout: 120_000 })
+      .then(() => (paused = true))
       .catch(() => {});
-  }, 100);
-  let duringMs: number;
-  try {
-    duringMs = await listMerged(page);
-  } finally {
-    clearInterval(watch);
+    during.push(await listMerged(page));
+    expect(await bar.count(), 'the diagnosis was still running when the listing ended').toBe(1);
+    await Promise.race([pausedSeen, new Promise((r) => setTimeout(r, 1000))]);
   }
-  expect(await bar.count(), 'the diagnosis was still running when the listing ended').toBe(1);
-  expect(notes.some((t) => t.includes('Paused while the file listing runs'))).toBe(true);
+  expect(paused, 'the diagnosis said what it waits for').toBe(true);
+  const aloneMs = Math.min(...alone);
+  const duringMs = Math.min(...during);
+  // The diagnosis must really be the long job here, or the comparison says nothing.
+  expect(diagnosisMs, `diagnosis ${diagnosisMs} ms vs listing ${aloneMs} ms`).toBeGreaterThan(2 * aloneMs);
   const ratio = duringMs / aloneMs;
-  console.log(`merged listing alone ${aloneMs} ms (runs ${alone.join(', ')}), during diagnosis ${duringMs} ms: ${ratio.toFixed(2)}×; diagnosis ${diagnosisMs} ms`);
+  console.log(
+    `merged listing alone ${alone.join(', ')} ms, during the diagnosis ${during.join(', ')} ms: best ${duringMs}/${aloneMs} = ${ratio.toFixed(2)}×; diagnosis up to ${diagnosisMs} ms`,
+  );
   expect(ratio).toBeLessThanOrEqual(1.5);
   // …and the diagnosis resumes and finishes.
   await diagnosed(page);
+
+  // While a fix runs (this one rewrites a 256 MiB layer), Download says why it waits instead of saving the original.
+  await problems.getByRole('button', { name: 'Fix', exact: true }).click();
+  const download = page.getByRole('region', { name: 'Download', exact: true });
+  const button = download.getByRole('button', { name: 'Download', exact: true });
+  await download.getByText('Wait for the fix to finish.').waitFor();
+  expect(await button.isDisabled()).toBe(true);
+  expect(await button.getAttribute('aria-describedby')).toBeTruthy();
+  await problems.getByRole('button', { name: 'Cancel' }).last().click();
+  await expect.poll(() => button.isDisabled(), { timeout: 30_000 }).toBe(false);
+  expect(await page.getByRole('heading', { name: 'busy-256m.tar', exact: true }).count()).toBe(1);
   expect(app.problems).toEqual([]);
   expect(app.foreign).toEqual([]);
-});
+}, 600_000);

@@ -69,6 +69,15 @@ async function inView(page: Page, name: string, locator: ReturnType<Page['getByR
   expect(box!.x + box!.width, `${name} cut at the right`).toBeLessThanOrEqual(vp.width);
 }
 
+/** README screenshots: written to docs/ only when asked (UPDATE_SCREENSHOT=1), so a test run never dirties the tree. */
+async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs') : join(ROOT, '.tmp/e2e-walk');
+  mkdirSync(dir, { recursive: true });
+  await page.evaluate(() => document.fonts.ready);
+  const png = await page.screenshot({ path: join(dir, name) });
+  expect(png.length).toBeGreaterThan(10_000);
+}
+
 async function unloadBlocked(page: Page): Promise<boolean> {
   return page.evaluate(() => {
     const e = new Event('beforeunload', { cancelable: true });
@@ -120,6 +129,7 @@ describe.each(sizes)('issue 10 walk at $name width ($width×$height)', ({ name, 
     await page.evaluate(() => window.scrollTo(0, 0));
     await inView(page, 'the verdict', verdict as never);
     await inView(page, 'the Fix button', fix as never);
+    if (name === 'phone') await shot(page, 'screenshot-phone.png');
     // Errors first; repairs in words with their id beside them; no Markdown backticks on screen.
     const text = await problems.innerText();
     expect(text.indexOf('error')).toBeLessThan(text.indexOf('warning'));
@@ -152,6 +162,7 @@ describe.each(sizes)('issue 10 walk at $name width ($width×$height)', ({ name, 
     await problems.getByText(/^Engines will load this image, with 4 warnings/).waitFor({ timeout: 30_000 });
     await expectAxeClean(page, `after fix (${name})`);
     await expectNoOverflow(page, `after fix (${name})`);
+    if (name === 'desktop') await shot(page, 'screenshot-fixed.png');
 
     // Download without a save dialog: the composed download, then "Saved NAME (SIZE)".
     const [dl] = await Promise.all([page.waitForEvent('download'), download.click()]);
@@ -217,10 +228,14 @@ describe.each(sizes)('issue 10 walk at $name width ($width×$height)', ({ name, 
     expect(dl3.suggestedFilename()).toBe('walk_app_1.0-oci.tar');
     await report.getByRole('status').filter({ hasText: /^Saved walk_app_1\.0-oci\.tar \(/ }).waitFor();
     await expectAxeClean(page, `build result (${name})`);
+    if (name === 'desktop') {
+      await report.scrollIntoViewIfNeeded();
+      await shot(page, 'screenshot-build.png');
+    }
     await expectNoOverflow(page, `build result (${name})`);
 
     expect(app.foreign).toEqual([]);
     expect(app.problems.filter((p) => !/ServiceWorker|unsupported MIME type/.test(p))).toEqual([]);
     await page.close();
-  });
+  }, 240_000);
 });
