@@ -61,7 +61,9 @@ export async function chooseSaveTarget(suggestedName: string): Promise<SaveTarge
     const name = (e as { name?: string })?.name;
     if (name === 'AbortError' && performance.now() - t0 >= REFUSAL_MS) return undefined; // the user's cancel
     // SecurityError (no user activation any more), a policy, or no dialog at all: fall back to a download.
-    return { kind: 'download', name: suggestedName, fallback: `the save dialog failed (${name ?? 'error'}: ${(e as Error)?.message ?? e})` };
+    const fallback =
+      name === 'AbortError' ? 'the browser did not show its save dialog' : `the save dialog failed (${name ?? 'error'}: ${(e as Error)?.message ?? e})`;
+    return { kind: 'download', name: suggestedName, fallback };
   }
 }
 
