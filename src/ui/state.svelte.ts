@@ -135,6 +135,7 @@ class AppState {
     if (!o || !made?.from) return;
     this.fixedOf = new Map(this.fixedOf).set(made.from.sessionId, o);
     this.show(made.from);
+    void this.focusHeading();
   }
 
   /** A built image, kept open in the worker for its Download (the base stays on screen). */
