@@ -66,6 +66,8 @@ it('lists the merged files within 1.5× their time alone while the diagnosis run
     // While the diagnosis runs: open again (a new session diagnoses again) and list at once.
     await open(page);
     await bar.waitFor();
+    // The diagnosis is reading (the page has settled after the open), and far from done.
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
     // Watched by the page's own observers (a cheap wait), not by reading the region over and over.
     const pausedSeen = problems
       .getByText('Paused while the file listing runs')
