@@ -48,8 +48,8 @@ it('lists the merged files within 1.5× their time alone while the diagnosis run
   const page = app.page;
   await page.goto(app.url);
 
-  // Rounds of (alone, during), interleaved so a load spike from elsewhere hits both sides; the best of each side
-  // is compared (the machine is shared: single runs vary by half on their own).
+  // Rounds of (alone, during), interleaved so a load spike from elsewhere hits both sides; the medians are compared
+  // (the machine is shared: single runs vary by half on their own, so one lucky or unlucky run must not decide).
   const alone: number[] = [];
   const during: number[] = [];
   let diagnosisMs = 0;
@@ -79,13 +79,14 @@ it('lists the merged files within 1.5× their time alone while the diagnosis run
     await Promise.race([pausedSeen, new Promise((r) => setTimeout(r, 1000))]);
   }
   expect(paused, 'the diagnosis said what it waits for').toBe(true);
-  const aloneMs = Math.min(...alone);
-  const duringMs = Math.min(...during);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const aloneMs = median(alone);
+  const duringMs = median(during);
   // The diagnosis must really be the long job here, or the comparison says nothing.
   expect(diagnosisMs, `diagnosis ${diagnosisMs} ms vs listing ${aloneMs} ms`).toBeGreaterThan(2 * aloneMs);
   const ratio = duringMs / aloneMs;
   console.log(
-    `merged listing alone ${alone.join(', ')} ms, during the diagnosis ${during.join(', ')} ms: best ${duringMs}/${aloneMs} = ${ratio.toFixed(2)}×; diagnosis up to ${diagnosisMs} ms`,
+    `merged listing alone ${alone.join(', ')} ms, during the diagnosis ${during.join(', ')} ms: medians ${duringMs}/${aloneMs} = ${ratio.toFixed(2)}×; diagnosis up to ${diagnosisMs} ms`,
   );
   expect(ratio).toBeLessThanOrEqual(1.5);
   // …and the diagnosis resumes and finishes.
