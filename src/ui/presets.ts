@@ -78,7 +78,8 @@ export function formToSettings(f: BuildForm): BuildSettings {
     variant: f.variant.trim(),
     tags: f.tags.trim() ? parseTagList(f.tags).tags : undefined,
     sourceDateEpoch: parseSourceDateEpoch(f.sourceDateEpoch.trim()),
-    usrmergeCarry: f.usrmergeCarry,
+    // Unchecked = the engine decides (on exactly when the image's command needs it); checked = always.
+    usrmergeCarry: f.usrmergeCarry ? true : undefined,
     dropIdentical: f.dropIdentical,
     split: f.split.trim() || undefined,
   };
