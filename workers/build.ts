@@ -1,28 +1,9 @@
 // The worker's `build` job (issue 4): base = an image of an open session (or none), app rootfs = Files posted
 // from the UI. The result is opened as a new session so the normal image view shows it (layers, Download).
 
-import type { Scratch, OpOptions } from '../src/engine/index';
-import { openImage, type ImageArchive } from '../src/engine/index';
-import { writeOciArchive } from '../src/engine/index';
-import { build, type BuildResult } from '../src/engine/index';
-import type { BuildSettings } from '../src/engine/index';
-import { summarize, type OpenSummary } from '../src/ui/summary';
-
-export interface BuildJobInput {
-  /** Session of the open image to build on; omit to build from scratch. */
-  baseSessionId?: string;
-  /** Which image of that archive (its position in the image list). */
-  baseImage?: number;
-  rootfs: File[];
-  settings: BuildSettings;
-}
-
-export type BuildJobSummary = Omit<BuildResult, 'out' | 'config'>;
-
-export interface BuildJobResult {
-  opened: OpenSummary & { sessionId: string };
-  summary: BuildJobSummary;
-}
+import { build, openImage, writeOciArchive, type ImageArchive, type OpOptions, type Scratch } from '../src/engine/index';
+import type { BuildJobInput, BuildJobResult } from '../src/protocol';
+import { summarize } from './summary';
 
 /** What the worker's job() hands over (structurally the JobContext of engine.worker.ts). */
 interface Ctx {

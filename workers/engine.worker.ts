@@ -1,44 +1,33 @@
 // The engine worker: a thin comlink adapter over src/engine. It owns the opened archives (sessions) and the
 // running jobs; the UI thread only posts Files here and gets back plain JSON, so it never touches image bytes.
 //
-// Adding an operation = one `job(async (ctx, ...args) => ...)` entry in `api` below. The UI calls it with
-// `runJob('name', [args...])` (src/ui/engine.ts), which supplies the job id and the progress callback.
+// Adding an operation = its signature in src/protocol.ts (EngineApi) and one `job(async (ctx, ...args) => ...)` entry
+// in `api` below. The UI runs it through src/ui/job.svelte.ts (a Job: start, progress, cancel, result, error).
 
 import * as Comlink from 'comlink';
-import { LwError, asLwError, type ErrorCode, type ErrorWhere } from '../src/engine/index';
-import type { OpOptions, Scratch } from '../src/engine/index';
-import { openImage, type ImageArchive } from '../src/engine/index';
-import { verify as verifyOp, type VerifyResult } from '../src/engine/index';
-import { UnpackCache } from '../src/engine/index';
+import {
+  LwError,
+  UnpackCache,
+  asLwError,
+  extractFile,
+  gateReads,
+  listLayer,
+  mergedView,
+  openImage,
+  packEntries,
+  verify as verifyOp,
+  type AnyEntry,
+  type ImageArchive,
+  type OpOptions,
+  type Scratch,
+  type VerifyResult,
+} from '../src/engine/index';
+import type { EngineApi, FolderInput, OpenInput, Opened, ProgressCallback, VerifySummary, WireError } from '../src/protocol';
 import { browserScratch } from '../src/platform/browser';
-import { summarize, type OpenSummary } from '../src/ui/summary';
+import { summarize } from './summary';
+import { Scheduler } from './schedule';
 import { buildJob } from './build';
 import { diagnoseJob, fixJob, exportJob } from './fix';
-import { extractFile, listLayer, mergedView, packEntries, type AnyEntry } from '../src/engine/index';
-
-/** Progress as the UI receives it: bytes done/total and what is being worked on. */
-export type ProgressCallback = (done: number, total: number, label?: string) => void;
-/** An error as it crosses the worker boundary (LwError.toJSON()). */
-export interface WireError {
-  code: ErrorCode;
-  message: string;
-  where: ErrorWhere;
-}
-/** A folder pick or drop: every file with its path relative to the folder picked. */
-export type FolderInput = { path: string; file: File }[];
-export type OpenInput = File | Blob | FolderInput;
-
-/** Verify's result for the UI: problems as errors (code, message, where) so they read like any other error. */
-export interface VerifySummary {
-  ok: boolean;
-  blobs: number;
-  bytes: number;
-  ms: number;
-  /** `code` is the nearest error code (for the plain-words sentences); `problem` is the problem code proper. */
-  problems: (WireError & { problem: VerifyResult['problems'][number]['code']; expected?: string; actual?: string })[];
-  /** Uncompressed layer sizes by layer digest, when the engine reports them. */
-  uncompressed: Record<string, number>;
-}
 
 function verifySummary(r: VerifyResult): VerifySummary {
   return {
@@ -77,18 +66,35 @@ export interface JobContext {
 }
 
 const sessions = new Map<string, Session>();
+const scheduler = new Scheduler();
 const jobs = new Map<string, AbortController>();
 let scratchPromise: ReturnType<typeof browserScratch> | undefined;
 let nextSession = 0;
 
 const PROGRESS_INTERVAL_MS = 100; // ~10 updates a second is smooth and keeps postMessage traffic negligible
 
-/** Wraps an op body as a cancellable job with throttled progress and errors made plain for the wire. */
-function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Promise<R>) {
+/**
+ * How a job is scheduled: `user` = something the person asked for (it goes first: background jobs pause while it
+ * runs; `what` names it to them), `background` = the automatic diagnosis (its reads wait for user requests to end),
+ * `plain` = neither (open, verify, fix: they share reads or replace the image on screen).
+ */
+type Priority = { kind: 'user'; what: string } | { kind: 'background' } | { kind: 'plain' };
+
+/** Wraps an op body as a cancellable, scheduled job with throttled progress and errors made plain for the wire. */
+function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Promise<R>, priority: Priority = { kind: 'plain' }) {
   return async (jobId: string, onProgress: ProgressCallback | undefined, ...args: A): Promise<R> => {
     const controller = new AbortController();
     jobs.set(jobId, controller);
     const progress = throttle(onProgress);
+    const end = priority.kind === 'user' ? scheduler.begin(priority.what) : undefined;
+    if (priority.kind === 'background')
+      gateReads(controller.signal, () =>
+        scheduler.idle(
+          controller.signal,
+          (what) => progress.note(`Paused while ${what.join(' and ')} ${what.length > 1 ? 'run' : 'runs'}`),
+          () => progress.note(undefined),
+        ),
+      );
     try {
       const { scratch } = await (scratchPromise ??= browserScratch());
       const ctx: JobContext = {
@@ -113,6 +119,7 @@ function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Prom
       const err = controller.signal.aborted ? new LwError('cancelled', 'The operation was cancelled.') : asLwError(e);
       throw err.toJSON() satisfies WireError;
     } finally {
+      end?.();
       jobs.delete(jobId);
       progress.release();
     }
@@ -122,6 +129,7 @@ function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Prom
 function throttle(cb: ProgressCallback | undefined) {
   let last = 0;
   let pending: [number, number, string | undefined] | undefined;
+  let lastSent: [number, number, string | undefined] = [0, 0, undefined];
   return {
     report(done: number, total: number, label?: string) {
       if (!cb) return;
@@ -129,9 +137,19 @@ function throttle(cb: ProgressCallback | undefined) {
       pending = [done, total, label];
       if (now - last >= PROGRESS_INTERVAL_MS || done >= total) {
         last = now;
+        lastSent = [done, total, label];
         void cb(done, total, label); // fire and forget: never let the UI slow the engine down
         pending = undefined;
       }
+    },
+    /** Re-sends the last numbers with a new label (a pause says what it waits for; undefined clears it). */
+    note(label: string | undefined) {
+      if (!cb) return;
+      const [done, total] = pending ?? lastSent;
+      pending = undefined;
+      last = performance.now();
+      lastSent = [done, total, label];
+      void cb(done, total, label);
     },
     flush() {
       if (cb && pending) void cb(...pending);
@@ -151,7 +169,7 @@ function folderToMap(files: FolderInput): Map<string, Blob> {
 
 const api = {
   /** Opens an archive (File) or a folder (list of files) and returns a session id with everything to show. */
-  open: job(async (ctx, input: OpenInput, name: string): Promise<OpenSummary & { sessionId: string }> => {
+  open: job(async (ctx, input: OpenInput, name: string): Promise<Opened> => {
     const source = Array.isArray(input) ? folderToMap(input) : input;
     const archive = await openImage(source, ctx.env, ctx.opts);
     const sessionId = ctx.addSession({ name, archive });
@@ -165,24 +183,26 @@ const api = {
   }),
 
   /** Base image (an open session, or none) + app rootfs Files → a new image, opened as a new session (issue 4). */
-  build: job(buildJob),
+  build: job(buildJob, { kind: 'user', what: 'the build' }),
 
   /** Issue 3: problems + offered repairs; the repairs chosen, as a new session; any session as a download. */
-  diagnose: job(diagnoseJob),
+  diagnose: job(diagnoseJob, { kind: 'background' }),
   fix: job(fixJob),
-  exportArchive: job(exportJob),
+  exportArchive: job(exportJob, { kind: 'user', what: 'the download' }),
 
   /** Files panel: one layer's entries (archive order), the merged filesystem up to a layer (packed as columns), one file's bytes. */
   listLayer: job(async (ctx, sessionId: string, image: number, layer: number) => {
     const rows: AnyEntry[] = await listLayer(ctx.session(sessionId).archive, image, layer, ctx.opts);
     rows.forEach((r, i) => ((r.layer = layer), (r.ordinal = i)));
     return packEntries(rows);
-  }),
+  }, { kind: 'user', what: 'the file listing' }),
   mergedView: job(async (ctx, sessionId: string, image: number, upto?: number) =>
     packEntries(await mergedView(ctx.session(sessionId).archive, image, upto, ctx.opts)),
+    { kind: 'user', what: 'the file listing' },
   ),
   extractFile: job(async (ctx, sessionId: string, image: number, layer: number, path: string, ordinal?: number) =>
     extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
+    { kind: 'user', what: 'saving a file' },
   ),
 
   /** Aborts a running job; its promise then rejects with code 'cancelled'. */
@@ -205,6 +225,4 @@ const api = {
   },
 };
 
-export type EngineApi = typeof api;
-
-Comlink.expose(api);
+Comlink.expose(api satisfies EngineApi);

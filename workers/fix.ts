@@ -3,15 +3,26 @@
 // The exported Blob is composed of input File slices, OPFS scratch files and small JSON: never one big buffer
 // (Chromium cannot download an in-memory Blob of 512 MiB or more).
 
-import type { Scratch, OpOptions } from '../src/engine/index';
-import { LwError } from '../src/engine/index';
-import { openImage, type ImageArchive } from '../src/engine/index';
-import { toOciMediaTypes, writeDockerArchive, writeOciArchive, type LayoutOut } from '../src/engine/index';
-import { diagnose, type Problem } from '../src/engine/index';
-import { fix, planFix, type Repair, type RepairId, type RewrittenBlob } from '../src/engine/index';
-import { rechain } from '../src/engine/index';
-import type { UnpackCache } from '../src/engine/index';
-import { summarize, type OpenSummary } from '../src/ui/summary';
+import {
+  LwError,
+  diagnose,
+  fix,
+  openImage,
+  planFix,
+  rechain,
+  toOciMediaTypes,
+  writeDockerArchive,
+  writeOciArchive,
+  type ImageArchive,
+  type LayoutOut,
+  type OpOptions,
+  type Problem,
+  type RepairId,
+  type Scratch,
+  type UnpackCache,
+} from '../src/engine/index';
+import type { ArchiveFormat, DiagnoseJobResult, ExportJobResult, FixJobResult } from '../src/protocol';
+import { summarize } from './summary';
 
 interface Ctx {
   env: { scratch: Scratch };
@@ -20,22 +31,6 @@ interface Ctx {
   addSession(s: { name: string; archive: ImageArchive }): string;
 }
 
-/** A problem as the UI shows it (the entry ordinals stay in the worker). */
-export type ProblemView = Omit<Problem, 'entries'>;
-export type RepairView = Omit<Repair, 'drop' | 'readdress'>;
-
-export interface DiagnoseJobResult {
-  problems: ProblemView[];
-  repairs: RepairView[];
-}
-
-export interface FixJobResult {
-  opened: OpenSummary & { sessionId: string };
-  rewritten: RewrittenBlob[];
-  applied: RepairId[];
-  warnings: string[];
-  ms: number;
-}
 
 // The last diagnosis of each session: fix plans from it instead of reading every layer again.
 const diagnosed = new WeakMap<ImageArchive, Problem[]>();
@@ -44,8 +39,11 @@ const layouts = new WeakMap<ImageArchive, LayoutOut>();
 
 export async function diagnoseJob(ctx: Ctx, sessionId: string): Promise<DiagnoseJobResult> {
   const { archive, cache } = ctx.session(sessionId);
+  // The engine labels its progress with the op's name; people get words (or the pause note the worker adds).
+  const report = ctx.opts.onProgress;
+  const onProgress = report && ((done: number, total: number, label?: string) => report(done, total, label === 'diagnose' ? 'Reading every layer once' : label));
   // With the session's cache, a Verify clicked while this runs reuses the layer digests read here.
-  const problems = await diagnose(archive, { ...ctx.opts, cache });
+  const problems = await diagnose(archive, { ...ctx.opts, onProgress, cache });
   diagnosed.set(archive, problems);
   return {
     problems: problems.map(({ entries: _e, ...p }) => p),
@@ -77,13 +75,8 @@ export async function fixJob(ctx: Ctx, sessionId: string, repairIds: RepairId[])
   };
 }
 
-export interface ExportJobResult {
-  blob: Blob;
-  name: string;
-}
-
 /** The open session as an OCI archive or a docker-archive (`docker load`), composed without copying blobs. */
-export async function exportJob(ctx: Ctx, sessionId: string, format: 'oci' | 'docker'): Promise<ExportJobResult> {
+export async function exportJob(ctx: Ctx, sessionId: string, format: ArchiveFormat): Promise<ExportJobResult> {
   const { archive, name } = ctx.session(sessionId);
   const out = layouts.get(archive) ?? (await rechain(archive, {}, { signal: ctx.opts.signal }));
   const blob = format === 'docker' ? await writeDockerArchive(out) : writeOciArchive(await toOciMediaTypes(out));

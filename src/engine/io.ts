@@ -17,6 +17,18 @@ export interface SliceStreamOptions {
 }
 
 /**
+ * Read gates, keyed by an op's AbortSignal (the one thing every read of an op is already given). The browser worker
+ * registers one for its automatic diagnosis so the user's own requests go first: each 4 MiB read of that op waits
+ * for the gate, which pauses the whole pull pipeline behind it (decompression, tar parsing) until the worker resumes it.
+ */
+const readGates = new WeakMap<AbortSignal, () => Promise<void> | void>();
+
+/** Makes every sliceStream read under `signal` wait for `gate()` first (see readGates). */
+export function gateReads(signal: AbortSignal, gate: () => Promise<void> | void): void {
+  readGates.set(signal, gate);
+}
+
+/**
  * The whole blob as a pull-based stream of `blob.slice(pos, pos + chunk).arrayBuffer()` reads: one read in flight at
  * a time, and at most one read ahead of the consumer (so disk and consumer overlap). A read that fails (a picked
  * File changed or removed on disk: NotReadableError) or that returns nothing before the end errors the stream with
@@ -52,6 +64,9 @@ export function sliceStream(blob: Blob, opts: SliceStreamOptions = {}): Readable
           ctrl.close();
           return;
         }
+        const gate = signal && readGates.get(signal);
+        if (gate) await gate();
+        if (finished) return;
         let buf: ArrayBuffer;
         try {
           buf = await blob.slice(pos, pos + chunk).arrayBuffer();

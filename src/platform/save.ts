@@ -33,7 +33,15 @@ export interface SaveTarget {
   kind: 'picker' | 'download';
   name: string;
   handle?: FileSystemFileHandle;
+  /** Set when the save dialog failed and the download manager is used instead: why, in plain words. */
+  fallback?: string;
 }
+
+/**
+ * A rejection faster than this is the browser refusing, not a person pressing Cancel: headless and some embedded
+ * Chromiums reject with AbortError without ever showing the dialog. Nobody cancels a dialog within 150 ms.
+ */
+const REFUSAL_MS = 150;
 
 /**
  * Asks where to save when the browser can (returns undefined when the user cancels the picker); otherwise
@@ -42,6 +50,7 @@ export interface SaveTarget {
 export async function chooseSaveTarget(suggestedName: string): Promise<SaveTarget | undefined> {
   const w = globalThis as SavePickerWindow;
   if (!w.showSaveFilePicker) return { kind: 'download', name: suggestedName };
+  const t0 = performance.now();
   try {
     const handle = await w.showSaveFilePicker({
       suggestedName,
@@ -49,9 +58,12 @@ export async function chooseSaveTarget(suggestedName: string): Promise<SaveTarge
     });
     return { kind: 'picker', name: handle.name, handle };
   } catch (e) {
-    if ((e as { name?: string })?.name === 'AbortError') return undefined;
-    // SecurityError (no user activation any more), or the picker is blocked: fall back to a download.
-    return { kind: 'download', name: suggestedName };
+    const name = (e as { name?: string })?.name;
+    if (name === 'AbortError' && performance.now() - t0 >= REFUSAL_MS) return undefined; // the user's cancel
+    // SecurityError (no user activation any more), a policy, or no dialog at all: fall back to a download.
+    const fallback =
+      name === 'AbortError' ? 'the browser did not show its save dialog' : `the save dialog failed (${name ?? 'error'}: ${(e as Error)?.message ?? e})`;
+    return { kind: 'download', name: suggestedName, fallback };
   }
 }
 
@@ -68,7 +80,16 @@ export async function saveBlob(
     downloadBlob(blob, target.name);
     return 'downloaded';
   }
-  const writable = (await (target.handle as unknown as { createWritable(): Promise<Writable> }).createWritable()) as Writable;
+  let writable: Writable;
+  try {
+    writable = await (target.handle as unknown as { createWritable(): Promise<Writable> }).createWritable();
+  } catch (e) {
+    // Permission refused on the picked file: nothing written yet, so the download manager can still take it.
+    target.fallback = `the picked file could not be written (${(e as Error)?.message ?? e})`;
+    target.kind = 'download';
+    downloadBlob(blob, target.name);
+    return 'downloaded';
+  }
   let done = 0;
   const reader = sliceStream(blob).getReader(); // 4 MiB reads: 64 KiB stream() chunks pile up (src/engine/io.ts)
   try {

@@ -3,7 +3,9 @@
 
 import * as Comlink from 'comlink';
 import { LwError, type ErrorCode } from '../engine/errors';
-import type { EngineApi, ProgressCallback, WireError } from '../../workers/engine.worker';
+import type { EngineApi, JobArgs, JobName, JobResult, ProgressCallback, WireError } from '../protocol';
+
+export type { JobArgs, JobName, JobResult };
 
 let remote: Comlink.Remote<EngineApi> | undefined;
 /** Rejects when the worker dies (a load error, out of memory): comlink alone would leave calls pending forever. */
@@ -31,12 +33,6 @@ export function engine(): Comlink.Remote<EngineApi> {
   }
   return remote;
 }
-
-type JobFn = (jobId: string, onProgress: ProgressCallback | undefined, ...args: never[]) => Promise<unknown>;
-/** The worker methods that are jobs (made with `job(...)` in workers/engine.worker.ts). */
-export type JobName = { [K in keyof EngineApi]: EngineApi[K] extends JobFn ? K : never }[keyof EngineApi];
-export type JobArgs<K extends JobName> = EngineApi[K] extends (j: string, p: never, ...a: infer A) => unknown ? A : never;
-export type JobResult<K extends JobName> = Awaited<ReturnType<EngineApi[K]>>;
 
 export interface RunningJob<R> {
   id: string;

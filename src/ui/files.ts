@@ -1,7 +1,7 @@
 // Turning what the user picked or dropped into the worker's OpenInput. Only names and File handles are
 // touched here; the bytes are read by the engine, in the worker.
 
-import type { FolderInput, OpenInput } from '../../workers/engine.worker';
+import type { FolderInput, OpenInput } from '../protocol';
 
 export interface Picked {
   input: OpenInput;

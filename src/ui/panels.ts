@@ -1,15 +1,10 @@
 // Extension point: panels shown in the image view for the open image, in this order, between "Integrity"
-// (verify) and "Layers". Issue 3 adds its Problems/Fix/Download panel here:
-//   import ProblemsPanel from './components/ProblemsPanel.svelte';
-//   export const imagePanels: ImagePanel[] = [{ id: 'problems', component: ProblemsPanel }];
-// A panel gets the open archive and the selected image; it calls the worker with track()/runJob() and, when
-// its job produces a new archive (fix, build), shows it with app.show(opened).
+// (verify) and "Layers". (Problems is not one of them: its verdict and Fix come first, right under the title.)
+// A panel gets the open archive and the selected image and runs worker jobs through a Job (job.svelte.ts).
 
 import type { Component } from 'svelte';
-import type { Opened } from './state.svelte';
-import type { ImageSummary } from './summary';
-import Problems from './components/Problems.svelte';
-import DownloadButton from './components/DownloadButton.svelte';
+import type { ImageSummary, Opened } from '../protocol';
+import DownloadPanel from './components/DownloadPanel.svelte';
 import FilesPanel from './components/FilesPanel.svelte';
 
 export interface ImagePanelProps {
@@ -23,7 +18,6 @@ export interface ImagePanel {
 }
 
 export const imagePanels: ImagePanel[] = [
-  { id: 'problems', component: Problems },
-  { id: 'download', component: DownloadButton },
+  { id: 'download', component: DownloadPanel },
   { id: 'files', component: FilesPanel },
 ];

@@ -3,6 +3,7 @@
 
 import { get, set } from 'idb-keyval';
 import { SEED_DEFAULTS, parseSourceDateEpoch, type BuildSettings } from '../engine/ops/config';
+import { parseTagList } from '../engine/oci/reference';
 
 export interface BuildForm {
   cmd: string;
@@ -21,7 +22,7 @@ export interface BuildForm {
   os: string;
   architecture: string;
   variant: string;
-  /** Space-separated. */
+  /** Separated by commas or new lines; empty = `latest`. */
   tags: string;
   sourceDateEpoch: string;
   usrmergeCarry: boolean;
@@ -29,7 +30,7 @@ export interface BuildForm {
   split: string;
 }
 
-/** The seed's defaults: CMD /bin/sh, no ENTRYPOINT, tag latest. */
+/** The defaults: CMD /bin/sh, no ENTRYPOINT; the Tag field starts empty (the image is then tagged `latest`). */
 export function defaultForm(): BuildForm {
   return {
     cmd: SEED_DEFAULTS.cmd,
@@ -45,7 +46,7 @@ export function defaultForm(): BuildForm {
     os: '',
     architecture: '',
     variant: '',
-    tags: SEED_DEFAULTS.tags.join(' '),
+    tags: '',
     sourceDateEpoch: '',
     usrmergeCarry: false,
     dropIdentical: false,
@@ -75,9 +76,10 @@ export function formToSettings(f: BuildForm): BuildSettings {
     os: f.os.trim(),
     architecture: f.architecture.trim(),
     variant: f.variant.trim(),
-    tags: words(f.tags),
+    tags: f.tags.trim() ? parseTagList(f.tags).tags : undefined,
     sourceDateEpoch: parseSourceDateEpoch(f.sourceDateEpoch.trim()),
-    usrmergeCarry: f.usrmergeCarry,
+    // Unchecked = the engine decides (on exactly when the image's command needs it); checked = always.
+    usrmergeCarry: f.usrmergeCarry ? true : undefined,
     dropIdentical: f.dropIdentical,
     split: f.split.trim() || undefined,
   };
@@ -89,9 +91,12 @@ export interface BuildPreset {
   builtin?: boolean;
 }
 
-/** Shipped presets (not stored): the seed's case of a merged-usr (Yocto) app on a classic base image. */
+/** The tag an image gets when the Tag field is empty. */
+export const DEFAULT_TAG = SEED_DEFAULTS.tags[0];
+
+/** Shipped presets (not stored): the defaults, and a merged-usr (Yocto) app on a classic base image. */
 export const BUILTIN_PRESETS: BuildPreset[] = [
-  { name: 'Seed defaults', form: defaultForm(), builtin: true },
+  { name: 'Defaults: CMD /bin/sh, no ENTRYPOINT, tag latest', form: defaultForm(), builtin: true },
   { name: 'merged-usr app on a classic base', form: { ...defaultForm(), usrmergeCarry: true }, builtin: true },
 ];
 

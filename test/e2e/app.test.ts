@@ -173,7 +173,8 @@ describe('first screen', () => {
     await page.getByRole('heading', { name: 'sample-image.tar' }).waitFor();
     await page.getByRole('button', { name: 'Verify', exact: true }).click();
     await page.getByText(/Verified: 5 blobs OK/).waitFor();
-    // The top of the image view: overview, verify result, the sample's problem with its fix, the layers.
+    await page.getByText('Docker will refuse this image').waitFor();
+    // The top of the image view: the sample's problem with its Fix, overview, verify result, the layers.
     // Written to docs/ only when asked (UPDATE_SCREENSHOT=1), so a test run never dirties the work tree.
     const dir = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs') : join(ROOT, '.tmp/e2e');
     mkdirSync(dir, { recursive: true });

@@ -42,14 +42,15 @@ describe('Build view', () => {
 
     await page.getByRole('button', { name: 'Build', exact: true }).click();
     await page.getByRole('heading', { name: 'Build an image' }).waitFor();
-    // Seed defaults prefilled.
+    // The defaults prefilled; the Tag field starts empty (typing must not append to a pre-filled `latest`).
     expect(await page.getByLabel('CMD', { exact: true }).inputValue()).toBe('/bin/sh');
     expect(await page.getByLabel('ENTRYPOINT', { exact: true }).inputValue()).toBe('');
-    expect(await page.getByLabel('Tag', { exact: true }).inputValue()).toBe('latest');
+    expect(await page.getByLabel('Tag', { exact: true }).inputValue()).toBe('');
+    expect(await page.getByLabel('Tag', { exact: true }).getAttribute('placeholder')).toBe('latest');
 
     // Unbalanced quotes: an error at the field, Build disabled; fixed: live JSON preview.
     await page.getByLabel('CMD', { exact: true }).fill('sh -c "echo hi');
-    await page.getByText(/CMD|cmd: the double quote at position 7 is never closed/).first().waitFor();
+    await page.getByText(/the double quote at position 7 is never closed/).first().waitFor();
     expect(await page.getByLabel('CMD', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('App rootfs').setInputFiles(appTar);
     expect(await page.getByRole('button', { name: 'Build image' }).isDisabled()).toBe(true);
@@ -59,12 +60,22 @@ describe('Build view', () => {
     await page.getByLabel('Env', { exact: true }).fill('GREETING=hi there');
     await page.getByLabel('Labels', { exact: true }).fill('org.example.team=build and ship');
     await page.getByLabel('Ports', { exact: true }).fill('8080');
+    // A space is an error under the field, never a silent split into two tags.
+    await page.getByLabel('Tag', { exact: true }).fill('My App:1.0');
+    await page.getByText('“My App:1.0” contains a space').waitFor();
+    expect(await page.getByLabel('Tag', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Tag', { exact: true }).fill('MyApp:1.0');
+    await page.getByText(/repository part “MyApp” must be lowercase/).waitFor();
     await page.getByLabel('Tag', { exact: true }).fill('myapp:1.0');
     await page.getByLabel('SOURCE_DATE_EPOCH').fill('1700000000');
     await page.getByRole('checkbox', { name: /merged-usr app on a classic base/ }).check();
 
     await page.getByRole('button', { name: 'Build image' }).click();
-    // The new image opens in the normal view.
+    // The result stays on the Build view, with its own Download; the base is still the base.
+    await page.getByRole('heading', { name: 'Last build' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('group', { name: 'Base image' }).innerText()).toContain('sample-image.tar');
+    await page.getByRole('region', { name: 'Last build' }).getByRole('button', { name: 'Download' }).waitFor();
+    await page.getByRole('button', { name: 'Show the built image in Inspect' }).click();
     await page.getByRole('heading', { name: 'myapp_1.0-oci.tar' }).waitFor({ timeout: 30_000 });
     const rows = await page.getByRole('table', { name: /Layers/ }).locator('tbody tr').count();
     expect(rows).toBe(baseLayers + 1);
@@ -74,9 +85,10 @@ describe('Build view', () => {
     expect(config).toContain('build and ship');
     expect(await page.getByText('myapp:1.0', { exact: true }).count()).toBeGreaterThan(0);
 
-    // The report stays on the Build view.
+    // The report stays on the Build view, and the base did not become the image just built.
     await page.getByRole('button', { name: 'Build', exact: true }).click();
     await page.getByRole('heading', { name: 'Last build' }).waitFor();
+    expect(await page.getByRole('group', { name: 'Base image' }).innerText()).toContain('sample-image.tar');
     expect(app.foreign).toEqual([]);
   });
 

@@ -101,7 +101,7 @@ describe('Files', () => {
     const saved = join(DIR, 'os-release');
     await dl.saveAs(saved);
     expect(readFileSync(saved, 'utf8')).toBe('NAME="Sample Linux"\nID=sample\nVERSION_ID=1.0\n');
-    await files.getByText(/Saved os-release \(\d+ bytes\) from layer 0/).waitFor();
+    await files.getByText(/Saved os-release \(\d+ B\) from layer 0/).waitFor();
     expect(app.problems).toEqual([]);
     expect(app.foreign).toEqual([]);
   });

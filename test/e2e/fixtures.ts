@@ -198,3 +198,73 @@ async function makeBig(path: string, size: number): Promise<void> {
   renameSync(tmp, path);
   rmSync(zerosPath);
 }
+
+/**
+ * An image the automatic diagnosis needs seconds for, with the whiteout defect: a small classic base (`bin/sh`),
+ * then an uncompressed app layer with `bin -> usr/bin` + `bin/.wh.sh`, `files` small files and one `zeros` byte
+ * file (sparse on disk). Listing the merged files parses headers and seeks past the big body; the diagnosis
+ * hashes every byte (digest, diff_id), so it runs long enough to overlap the user's requests.
+ */
+export async function makeBusy(path: string, files = 20_000, zeros = 256 * 1024 * 1024): Promise<void> {
+  if (existsSync(path)) return;
+  const enc = new TextEncoder();
+  const h = { mode: 0o644, mtime: 1_700_000_000, uid: 0, gid: 0 };
+  const base = tarBlob([
+    { header: { ...h, path: 'bin/', type: 'dir', mode: 0o755 } },
+    { header: { ...h, path: 'bin/sh', type: 'file', size: 4 }, body: enc.encode('#sh\n') },
+    { header: { ...h, path: 'usr/', type: 'dir', mode: 0o755 } },
+    { header: { ...h, path: 'usr/bin/', type: 'dir', mode: 0o755 } },
+  ]);
+  const zerosPath = `${path}.zeros`;
+  const fd = openSync(zerosPath, 'w');
+  ftruncateSync(fd, zeros);
+  closeSync(fd);
+  const entries: Parameters<typeof tarBlob>[0] = [
+    { header: { ...h, path: 'bin', type: 'symlink', linkpath: 'usr/bin', mode: 0o777 } },
+    { header: { ...h, path: 'bin/.wh.sh', type: 'file', size: 0 } },
+    { header: { ...h, path: 'usr/bin/sh', type: 'file', size: 5 }, body: enc.encode('#sh2\n') },
+    { header: { ...h, path: 'data/', type: 'dir', mode: 0o755 } },
+  ];
+  for (let i = 0; i < files; i++) {
+    if (i % 500 === 0) entries.push({ header: { ...h, path: `data/d${i / 500}/`, type: 'dir', mode: 0o755 } });
+    const body = enc.encode(`file ${i}\n`);
+    entries.push({ header: { ...h, path: `data/d${Math.floor(i / 500)}/f${i}.txt`, type: 'file', size: body.length }, body });
+  }
+  entries.push({ header: { ...h, path: 'data/zeros.bin', type: 'file', size: zeros }, body: await openAsBlob(zerosPath) });
+  const app = tarBlob(entries);
+  const layers = [base, app];
+  const diffIds = await Promise.all(layers.map(nodeDigest));
+  const config: ImageConfig = {
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Cmd: ['/bin/sh'] },
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    history: [{ created_by: 'e2e fixture: base' }, { created_by: 'e2e fixture: busy app layer' }],
+  };
+  const configBytes = enc.encode(JSON.stringify(config));
+  const configDigest = await sha256Bytes(configBytes);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    config: { mediaType: MediaType.OciConfig, digest: configDigest, size: configBytes.byteLength },
+    layers: layers.map((l, i) => ({ mediaType: MediaType.OciLayer, digest: diffIds[i], size: l.size })),
+  };
+  const manifestBytes = enc.encode(JSON.stringify(manifest));
+  const manifestDigest = await sha256Bytes(manifestBytes);
+  const archive = writeOciArchive({
+    blobs: new Map([
+      [diffIds[0], base],
+      [diffIds[1], app],
+      [configDigest, new Blob([configBytes])],
+      [manifestDigest, new Blob([manifestBytes])],
+    ]),
+    index: {
+      schemaVersion: 2,
+      manifests: [{ mediaType: MediaType.OciManifest, digest: manifestDigest, size: manifestBytes.byteLength, annotations: { [AnnotationRefName]: 'busy' } }],
+    },
+  });
+  const tmp = `${path}.part`;
+  await writeSparse(archive, tmp);
+  renameSync(tmp, path);
+  rmSync(zerosPath);
+}

@@ -9,7 +9,7 @@ import { memoryScratch } from '../../src/engine/env';
 import { openImage } from '../../src/engine/oci/archive';
 import { inspect, imageDetails } from '../../src/engine/ops/inspect';
 import { verify } from '../../src/engine/ops/verify';
-import { summarize } from '../../src/ui/summary';
+import { summarize } from '../../workers/summary';
 import { diagnose } from '../../src/engine/ops/diagnose';
 import { defaultRepairs, fix, planFix } from '../../src/engine/ops/fix';
 import { writeOciArchive } from '../../src/engine/oci/write';

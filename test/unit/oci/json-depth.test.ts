@@ -7,7 +7,7 @@ import { openImage } from '../../../src/engine/oci/archive';
 import { MAX_JSON_DEPTH, jsonTooDeep, parseJson } from '../../../src/engine/oci/json';
 import { MediaType, blobPath } from '../../../src/engine/oci/types';
 import { parseDoc } from '../../../src/engine/mutate/json';
-import { summarize } from '../../../src/ui/summary';
+import { summarize } from '../../../workers/summary';
 import { SIMPLE_LAYERS, filesToTar, makeOciLayout, sha256 } from '../../fixtures/images';
 
 const enc = new TextEncoder();
