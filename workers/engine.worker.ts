@@ -26,6 +26,8 @@ import type { EngineApi, FolderInput, OpenInput, Opened, ProgressCallback, Verif
 import { browserScratch } from '../src/platform/browser';
 import { summarize } from './summary';
 import { Scheduler } from './schedule';
+import { browserDeflater } from './deflate-pool';
+import type { Deflater } from '../src/engine/index';
 import { buildJob } from './build';
 import { diagnoseJob, fixJob, exportJob } from './fix';
 
@@ -59,7 +61,7 @@ interface Session {
 
 /** What a job body gets: the opened sessions, the scratch, and OpOptions to hand to engine ops. */
 export interface JobContext {
-  env: { scratch: Scratch };
+  env: { scratch: Scratch; deflater?: Deflater };
   opts: Required<Pick<OpOptions, 'signal'>> & OpOptions;
   session(id: string): Session;
   addSession(s: Omit<Session, 'cache'>): string;
@@ -69,6 +71,7 @@ const sessions = new Map<string, Session>();
 const scheduler = new Scheduler();
 const jobs = new Map<string, AbortController>();
 let scratchPromise: ReturnType<typeof browserScratch> | undefined;
+const deflater = browserDeflater(); // layers are deflated on every core (workers spawn on first use)
 let nextSession = 0;
 
 const PROGRESS_INTERVAL_MS = 100; // ~10 updates a second is smooth and keeps postMessage traffic negligible
@@ -98,7 +101,7 @@ function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Prom
     try {
       const { scratch } = await (scratchPromise ??= browserScratch());
       const ctx: JobContext = {
-        env: { scratch },
+        env: { scratch, deflater },
         opts: { signal: controller.signal, onProgress: progress.report },
         session(id) {
           const s = sessions.get(id);

@@ -54,7 +54,7 @@ export interface CliContext {
   /** True when stderr is a terminal: progress is drawn only then. */
   readonly tty: boolean;
   /** Temp-file scratch space, cleaned up when the command ends. */
-  readonly env: { scratch: NodeScratch; deflater?: Deflater };
+  readonly env: { scratch: NodeScratch; deflater?: Deflater; gzipLevel?: number };
   /** Fires on Ctrl-C; pass it on (ops then throw LwError 'cancelled'). */
   readonly signal: AbortSignal;
   /** A progress callback drawing a bar on stderr (TTY only; otherwise undefined). */

@@ -5,8 +5,8 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
-import { LwError, formatBytes, openImage, type Deflater, type Progress } from '../engine/index';
-import { nodeScratch, openPath } from '../platform/node';
+import { LwError, formatBytes, openImage, type Deflater, type DeflatePool, type Progress } from '../engine/index';
+import { nodeDeflater, nodeScratch, openPath } from '../platform/node';
 import type { CliContext } from './command';
 import { jsonPieces, streamWriter } from './output';
 
@@ -56,6 +56,17 @@ function progressBar(io: CliIO, label: string): Progress {
   };
 }
 
+// One deflate pool per process (threads start on the first layer written; idle ones don't keep Node alive).
+let deflater: DeflatePool | undefined;
+
+/** `--level N` of fix and build: the gzip level of the layers written (0-9; default 6). */
+export function parseLevel(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d$/.test(String(v))) throw new LwError('invalid-argument', `--level must be a whole number from 0 to 9, not "${String(v)}".`);
+  return n;
+}
+
 export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { dispose(): Promise<void> } {
   const scratch = nodeScratch(io.scratchDir);
   const ctx: CliContext & { dispose(): Promise<void> } = {
@@ -69,7 +80,7 @@ export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { disp
     },
     err: (line) => io.stderr(line + '\n'),
     tty: io.stderrIsTTY,
-    env: { scratch, deflater: io.deflater },
+    env: { scratch, deflater: io.deflater ?? (deflater ??= nodeDeflater()) },
     signal,
     progress: (label) => (io.stderrIsTTY ? progressBar(io, label) : undefined),
     opts: (label) => ({ signal, onProgress: ctx.progress(label) }),

@@ -1,6 +1,18 @@
 // The injected environment (isomorphic-git style): the engine never touches the DOM, the file system or
 // OPFS directly. The browser worker, the CLI and the tests each pass their own implementation.
 
+import type { Deflater } from './compress/gzip';
+
+/**
+ * What the one layer encoder (layers/encode.ts) may be given besides scratch: a deflate worker pool (browser: Web
+ * Workers, Node: worker_threads; default: deflate in the calling thread) and the gzip level (default 6). Neither
+ * changes which bytes a given level writes — only how fast.
+ */
+export interface EncoderEnv {
+  deflater?: Deflater;
+  gzipLevel?: number;
+}
+
 /** Progress in bytes; `label` says what is being worked on (a digest, a phase). */
 export type Progress = (done: number, total: number, label?: string) => void;
 

@@ -4,7 +4,10 @@
 import { openAsBlob } from 'node:fs';
 import { mkdtemp, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { join, relative, sep } from 'node:path';
 import { LwError } from '../engine/errors';
 import type { Scratch, ScratchFile } from '../engine/env';
@@ -15,6 +18,7 @@ export let SCRATCH_PART = 1024 ** 3;
 export function setScratchPartSize(n: number): void {
   SCRATCH_PART = n;
 }
+import { deflatePool, type DeflatePool } from '../engine/compress/pool';
 
 export interface NodeScratch extends Scratch {
   /** Directory holding the scratch files (created on first use). */
@@ -146,4 +150,32 @@ export async function openPath(path: string): Promise<Blob | Map<string, Blob>> 
   };
   await walk(path);
   return files;
+}
+
+// ---- Deflate pool (issue 11): worker_threads running src/platform/deflate-thread.ts ----
+
+/**
+ * A deflate pool of `size` worker threads (default: one per core). The thread entry is TypeScript, like the
+ * CLI: each thread first registers tsx's loader (tsx does not carry its hooks into worker threads), then imports
+ * it. Idle threads do not keep the process alive.
+ */
+export function nodeDeflater(size = availableParallelism()): DeflatePool {
+  const entry = new URL('./deflate-thread.ts', import.meta.url).href;
+  // The package's ESM entry (require.resolve finds the CommonJS one, which cannot register in a thread).
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return deflatePool(() => {
+    const w = new Worker(boot, { eval: true });
+    w.unref();
+    return {
+      post: (job, transfer) => w.postMessage(job, transfer),
+      listen(reply, fail) {
+        w.on('message', reply);
+        w.on('error', fail);
+        w.on('exit', (code) => fail(new Error(`deflate thread exited (${code})`)));
+      },
+      busy: (on) => (on ? w.ref() : w.unref()),
+      terminate: () => void w.terminate(),
+    };
+  }, size);
 }

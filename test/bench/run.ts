@@ -7,7 +7,8 @@
 //      BENCH_MEM=512,1024,2048,4096 (layer sizes in MiB for the memory section).
 
 import { execSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ENCODER_SECTION, keptSection } from './lib/sections';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR, appRootfs, bigImage, bigTarGz, brokenImage, memImage, type Input } from './gen';
@@ -395,7 +396,9 @@ async function main(): Promise<void> {
       : []),
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
-  writeFileSync(join(import.meta.dirname, 'RESULTS.md'), md);
+  // The layer encoder's section is written by test/bench/encode-node.ts: keep it.
+  const out = join(import.meta.dirname, 'RESULTS.md');
+  writeFileSync(out, md + keptSection(existsSync(out) ? readFileSync(out, 'utf8') : '', ENCODER_SECTION));
   console.log('\nwrote test/bench/RESULTS.md');
 }
 

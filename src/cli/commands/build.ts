@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CliCommand } from '../command';
-import { formatBytes } from '../context';
+import { formatBytes, parseLevel } from '../context';
 import { LwError } from '../../engine/index';
 import { openPath } from '../../platform/node';
 import { build } from '../../engine/index';
@@ -18,7 +18,7 @@ export const command: CliCommand = {
     'build [--base IMAGE [--base-tag T]] --rootfs TAR [--rootfs TAR…] [--tag T…] [--cmd S] [--entrypoint S] ' +
     '[--entrypoint-args S] [--env K=V…] [--label K=V…] [--port P…] [--user U] [--workdir D] [--stop-signal S] ' +
     '[--author A] [--os O] [--arch A] [--variant V] [--source-date-epoch N] [--usrmerge-carry | --no-usrmerge-carry] [--split RULES] ' +
-    '-o OUT.tar [--format oci|docker]',
+    '[--level N] -o OUT.tar [--format oci|docker]',
   summary: 'Layer app rootfs tarball(s) onto a base image (or scratch)',
   help: [
     'Seed defaults: --cmd "/bin/sh", no entrypoint, tag "latest". An empty value (--cmd "") keeps the base\'s field.',
@@ -32,9 +32,11 @@ export const command: CliCommand = {
     '--drop-identical: leave out app files equal to the base. --split "libs:/usr/lib app:/opt/x": a layer per rule.',
     '--platform os/arch[/variant] picks the base in a multi-platform archive. SOURCE_DATE_EPOCH in the',
     '  environment is used when --source-date-epoch is not given. --json prints the result summary.',
+    '--level N: gzip level 0-9 of the new layers (default 6; 1 is faster, a little larger).',
   ].join('\n'),
   options: {
     base: { type: 'string' },
+    level: { type: 'string' },
     'base-tag': { type: 'string' },
     platform: { type: 'string' },
     rootfs: { type: 'string', multiple: true },
@@ -68,6 +70,7 @@ export const command: CliCommand = {
   async run({ values: v }, ctx) {
     const out = str(v.output);
     if (!out) throw new LwError('invalid-argument', 'build needs -o OUT.tar.', { field: 'output' });
+    const env = { ...ctx.env, gzipLevel: parseLevel(v.level) };
     const format = str(v.format) ?? 'oci';
     if (format !== 'oci' && format !== 'docker') throw new LwError('invalid-argument', `--format is oci or docker, not ${format}.`, { field: 'format' });
     const rootfsPaths = list(v.rootfs) ?? [];
@@ -124,7 +127,7 @@ export const command: CliCommand = {
         rootfsNames: rootfsPaths.map((p) => basename(p)),
         settings,
       },
-      ctx.env,
+      env,
       ctx.opts('build'),
     );
     const blob = format === 'docker' ? await writeDockerArchive(res.out) : writeOciArchive(await toOciMediaTypes(res.out));

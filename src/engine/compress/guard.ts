@@ -7,6 +7,8 @@
 import { LwError } from '../errors';
 import { hashingStream } from '../digest/index';
 
+const WRITES_AHEAD = 4;
+
 export interface DecodeGuard {
   /** Pass the gzip bytes through this; it forwards them unchanged while feeding the decoder (with back-pressure). */
   tap: TransformStream<Uint8Array, Uint8Array>;
@@ -28,18 +30,25 @@ export function decodeGuard(): DecodeGuard {
   const drained = ds.readable.pipeThrough(hash.stream).pipeTo(new WritableStream<Uint8Array>());
   drained.catch(() => {}); // observed in flush
   const wrap = (e: unknown) => (e instanceof LwError ? e : failed(`the decoder says: ${(e as Error)?.message ?? String(e)}`));
+  // Up to WRITES_AHEAD pieces may wait for the decoder: Node's zlib decodes on its own threads, so the encoder
+  // goes on with the next chunks meanwhile (waiting for each piece to be decoded first doubled the wall time of
+  // an encode on a busy machine). Bounded, so a slow decoder still holds the encoder back.
+  const writes: Promise<void>[] = [];
   const tap = new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, c) {
+      const w = writer.write(chunk);
+      w.catch(() => {}); // awaited below or in flush
+      writes.push(w);
       try {
-        await writer.ready;
+        while (writes.length > WRITES_AHEAD) await writes.shift();
       } catch (e) {
         throw wrap(e);
       }
-      writer.write(chunk).catch(() => {}); // a decoder error surfaces through ready / close / drained
       c.enqueue(chunk);
     },
     async flush() {
       try {
+        for (const w of writes.splice(0)) await w;
         await writer.close();
         await drained;
       } catch (e) {

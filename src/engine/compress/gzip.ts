@@ -22,6 +22,8 @@ const WINDOW = 32 * 1024;
 export interface Deflater {
   /** How many chunks it works on at once (≥ 1). */
   readonly concurrency: number;
+  /** Its workers take time to start: input of one chunk is deflated in the calling thread instead. */
+  readonly slowStart?: boolean;
   deflate(job: DeflateJob): Promise<DeflatedChunk>;
 }
 
@@ -63,11 +65,14 @@ export function gzipStream(opts: GzipOptions = {}): TransformStream<Uint8Array, 
     crc = crc32Combine(crc, r.crc, r.size);
     isize = (isize + r.size) % 2 ** 32;
   };
-  const submit = async (c: TransformStreamDefaultController<Uint8Array>, data: Uint8Array) => {
+  let submitted = 0;
+  const submit = async (c: TransformStreamDefaultController<Uint8Array>, data: Uint8Array, last = false) => {
     const job: DeflateJob = { data, dict, level };
     // A full chunk is ≥ 32 KiB, so the next dictionary is its own tail (copied: `data` may be transferred).
     dict = data.slice(data.length - WINDOW);
-    const p = deflater.deflate(job);
+    // Input of one chunk has nothing to run beside: deflate it here rather than wait for a worker to start.
+    const p = (last && submitted === 0 && deflater.slowStart ? inlineDeflater : deflater).deflate(job);
+    submitted++;
     p.catch(() => {}); // awaited in order by emit(); don't report it unhandled while an earlier one is awaited
     pending.push(p);
     while (pending.length >= maxInFlight) await emit(c);
@@ -94,7 +99,7 @@ export function gzipStream(opts: GzipOptions = {}): TransformStream<Uint8Array, 
       }
     },
     async flush(c) {
-      if (fill) await submit(c, fill === size ? buf : buf.slice(0, fill));
+      if (fill) await submit(c, fill === size ? buf : buf.slice(0, fill), true);
       while (pending.length) await emit(c);
       // An empty final fixed-Huffman block (BFINAL 1, type 01, end-of-block), then CRC-32 and ISIZE.
       const t = new Uint8Array(10);

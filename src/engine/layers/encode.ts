@@ -10,14 +10,14 @@
 // Memory stays flat: chunks flow through with backpressure, nothing is kept but the scratch file.
 
 import { TarWriter } from '../tar/writer';
-import { checkLevel, gzipStream, type Deflater } from '../compress/gzip';
+import { checkLevel, gzipStream } from '../compress/gzip';
 import { decodeGuard } from '../compress/guard';
 import { hashingStream } from '../digest/index';
 import { LwError, asLwError, throwIfAborted } from '../errors';
-import type { OpOptions, Scratch } from '../env';
+import type { EncoderEnv, OpOptions, Scratch } from '../env';
 import { MediaType, layerCompression, type Descriptor } from '../oci/types';
 
-/** gzip level of every layer layerwright writes. Changing it changes every output digest: don't, casually. */
+/** Default gzip level of the layers layerwright writes. Changing it changes every output digest: don't, casually. */
 export const LAYER_GZIP_LEVEL = 6;
 
 export interface EncodedLayer {
@@ -44,7 +44,7 @@ export interface EncodeLayerOptions extends OpOptions {
   total?: number;
   /** Scratch file name hint. */
   name?: string;
-  /** gzip level 0-9 (default LAYER_GZIP_LEVEL). */
+  /** gzip level 0-9 (default: env.gzipLevel, else LAYER_GZIP_LEVEL). */
   level?: number;
 }
 
@@ -58,7 +58,7 @@ const COALESCE = 64 * 1024;
  */
 export async function encodeLayer(
   write: (w: TarWriter) => Promise<void>,
-  env: { scratch: Scratch; deflater?: Deflater },
+  env: { scratch: Scratch } & EncoderEnv,
   opts: EncodeLayerOptions = {},
 ): Promise<EncodedLayer> {
   const mediaType = opts.mediaType ?? MediaType.OciLayerGzip;
@@ -66,7 +66,7 @@ export async function encodeLayer(
   if (compression !== 'gzip' && compression !== 'none')
     throw new LwError('unsupported-media-type', `Layers can be written as tar or tar+gzip, not ${mediaType}.`);
   const { signal, onProgress } = opts;
-  const level = checkLevel(opts.level ?? LAYER_GZIP_LEVEL);
+  const level = checkLevel(opts.level ?? env.gzipLevel ?? LAYER_GZIP_LEVEL);
   throwIfAborted(signal);
 
   const file = await env.scratch.create(opts.name ?? 'layer');

@@ -100,4 +100,15 @@ describe('gzipStream with a concurrent deflater', () => {
       expect(most).toBeLessThanOrEqual(2 * concurrency); // back-pressure: a bounded number of chunks in flight
     }
   });
+
+  it('keeps input of one chunk off a slow-starting pool; sends every chunk of longer input to it', async () => {
+    let calls = 0;
+    const pool: Deflater = { concurrency: 2, slowStart: true, deflate: async (job) => (calls++, deflateChunk(job)) };
+    const data = realTar().subarray(0, 100_000);
+    const one = await readAll(chunked(data, [9_999]).pipeThrough(gzipStream({ deflater: pool })));
+    expect(calls).toBe(0);
+    expect(one.equals(await readAll(chunked(data, [9_999]).pipeThrough(gzipStream())))).toBe(true);
+    await readAll(chunked(data, [9_999]).pipeThrough(gzipStream({ deflater: pool, chunkSize: 40_000 })));
+    expect(calls).toBe(3);
+  });
 });
