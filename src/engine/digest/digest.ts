@@ -1,11 +1,12 @@
-// Digests as OCI writes them ("sha256:<hex>"). Bounded inputs go through WebCrypto's one-shot digest
-// (700+ MB/s, but it needs the whole input in memory); anything larger or of unknown length streams
-// through the incremental Sha256 so memory stays flat.
+// Digests as OCI writes them ("sha256:<hex>", or "sha512:<hex>" when asked). Bounded inputs go through
+// WebCrypto's one-shot digest (700+ MB/s, but it needs the whole input in memory); anything larger or of
+// unknown length streams through the incremental Sha256 / Sha512 so memory stays flat.
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import { sliceStream } from '../io';
-import { Sha256, toHex } from './sha256';
+import { toHex } from './sha256';
+import { newHasher, WEBCRYPTO_NAME, type DigestAlgorithm } from './algorithm';
 
 /** Blobs up to this size are read whole and hashed by WebCrypto; larger ones are streamed. */
 export const ONE_SHOT_LIMIT = 32 * 1024 * 1024;
@@ -15,11 +16,15 @@ const PROGRESS_STEP = 4 * 1024 * 1024;
 export interface DigestOptions extends OpOptions {
   /** Overrides ONE_SHOT_LIMIT (tests use it to force either path). */
   oneShotLimit?: number;
+  /** sha256 unless told (verify passes the algorithm of the digest it checks). */
+  algorithm?: DigestAlgorithm;
 }
 
 export interface StreamDigestOptions extends OpOptions {
   /** Expected length, passed to onProgress as `total`; 0 (unknown) when omitted. */
   total?: number;
+  /** sha256 unless told. */
+  algorithm?: DigestAlgorithm;
 }
 
 function subtle(): SubtleCrypto {
@@ -30,13 +35,19 @@ function subtle(): SubtleCrypto {
 
 /** "sha256:<hex>" of bytes in memory, by WebCrypto. */
 export async function sha256Bytes(data: Uint8Array): Promise<string> {
-  const d = await subtle().digest('SHA-256', data as Uint8Array<ArrayBuffer>);
-  return 'sha256:' + toHex(new Uint8Array(d));
+  return digestBytes(data, 'sha256');
+}
+
+/** "<alg>:<hex>" of bytes in memory, by WebCrypto. */
+export async function digestBytes(data: Uint8Array, alg: DigestAlgorithm): Promise<string> {
+  const d = await subtle().digest(WEBCRYPTO_NAME[alg], data as Uint8Array<ArrayBuffer>);
+  return `${alg}:` + toHex(new Uint8Array(d));
 }
 
 /** "sha256:<hex>" of a Blob: one WebCrypto call when small, else streamed with progress and cancellation. */
 export async function digestBlob(blob: Blob, opts: DigestOptions = {}): Promise<string> {
   const { signal, onProgress } = opts;
+  const alg = opts.algorithm ?? 'sha256';
   const limit = opts.oneShotLimit ?? ONE_SHOT_LIMIT;
   const total = blob.size;
   throwIfAborted(signal);
@@ -51,11 +62,11 @@ export async function digestBlob(blob: Blob, opts: DigestOptions = {}): Promise<
     throwIfAborted(signal);
     if (buf.byteLength !== total)
       throw new LwError('truncated', `Read ${buf.byteLength} bytes of a blob of ${total} bytes.`);
-    const d = await sha256Bytes(new Uint8Array(buf));
+    const d = await digestBytes(new Uint8Array(buf), alg);
     onProgress?.(total, total);
     return d;
   }
-  const r = await digestStream(sliceStream(blob, { signal }), { signal, onProgress, total });
+  const r = await digestStream(sliceStream(blob, { signal }), { signal, onProgress, total, algorithm: alg });
   if (r.size !== total) throw new LwError('truncated', `Read ${r.size} bytes of a blob of ${total} bytes.`);
   return r.digest;
 }
@@ -67,7 +78,8 @@ export async function digestStream(
 ): Promise<{ digest: string; size: number }> {
   const { signal, onProgress } = opts;
   const total = opts.total ?? 0;
-  const h = new Sha256();
+  const alg = opts.algorithm ?? 'sha256';
+  const h = newHasher(alg);
   let size = 0;
   let reported = 0;
   const reader = src.getReader();
@@ -90,7 +102,7 @@ export async function digestStream(
       }
     }
     onProgress?.(size, total);
-    return { digest: 'sha256:' + h.hex(), size };
+    return { digest: `${alg}:` + h.hex(), size };
   } catch (e) {
     reader.cancel().catch(() => {});
     throw e;
@@ -103,11 +115,11 @@ export async function digestStream(
  * A pass-through that hashes and counts what flows through it, e.g. while a layer is written out.
  * result() is valid once the readable side has ended.
  */
-export function hashingStream(): {
+export function hashingStream(alg: DigestAlgorithm = 'sha256'): {
   stream: TransformStream<Uint8Array, Uint8Array>;
   result(): { digest: string; size: number };
 } {
-  const h = new Sha256();
+  const h = newHasher(alg);
   let size = 0;
   let digest: string | null = null;
   const stream = new TransformStream<Uint8Array, Uint8Array>({
@@ -117,7 +129,7 @@ export function hashingStream(): {
       ctrl.enqueue(chunk);
     },
     flush() {
-      digest = 'sha256:' + h.hex();
+      digest = `${alg}:` + h.hex();
     },
   });
   return {

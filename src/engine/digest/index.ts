@@ -1,7 +1,10 @@
 export { Sha256, toHex } from './sha256';
+export { Sha512 } from './sha512';
+export { digestAlgorithm, isCheckableDigest, newHasher, type DigestAlgorithm, type Hasher } from './algorithm';
 export {
   ONE_SHOT_LIMIT,
   sha256Bytes,
+  digestBytes,
   digestBlob,
   digestStream,
   hashingStream,
