@@ -7,7 +7,7 @@ import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import type { Compression } from '../compress/detect';
 import { cleanPath, type PathProblem } from './paths';
-import { unpackLayer, type UnpackCache } from './unpack';
+import { unpackLayer, type UnpackCache, type UnpackOptions } from './unpack';
 
 export interface ScanEntry {
   /** Position of the entry in the tar (0-based); fix uses it to name the entries it drops. */
@@ -96,7 +96,7 @@ export interface LayerRead {
  */
 export async function readLayer(
   blob: Blob,
-  opts: ScanOptions & { onBytes?: (n: number) => void; cache?: UnpackCache } = {},
+  opts: ScanOptions & { onBytes?: (n: number) => void; cache?: UnpackCache } & Pick<UnpackOptions<unknown>, 'algorithm' | 'diffIdAlgorithm'> = {},
 ): Promise<LayerRead> {
   const { signal } = opts;
   const partial = { entries: [] as ScanEntry[] };
@@ -104,6 +104,8 @@ export async function readLayer(
     signal,
     onBytes: opts.onBytes,
     cache: opts.cache,
+    algorithm: opts.algorithm,
+    diffIdAlgorithm: opts.diffIdAlgorithm,
     consume: (tar) => scanLayerTar(tar, { signal, sink: partial }),
   });
   let error = r.error;

@@ -14,7 +14,7 @@
 // UnpackCache lets two ops share one read of a blob (the app's automatic diagnose and the user's Verify).
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
-import { Sha256 } from '../digest/index';
+import { newHasher, type DigestAlgorithm, type Hasher } from '../digest/index';
 import { decompressBlob, type DecompressOptions } from '../compress/decompress';
 import { sniffBlob, type Compression } from '../compress/detect';
 import { sliceStream } from '../io';
@@ -32,12 +32,18 @@ export interface UnpackOptions<T> {
   cache?: UnpackCache;
   /** Tests imitate browsers' native gzip with it (compress/decompress.ts). */
   nativeGunzip?: DecompressOptions['nativeGunzip'];
+  /**
+   * Algorithms of the stored digest and of the diff_id (sha256 unless told): a descriptor may name its blob
+   * "sha512:…" (image-spec descriptor.md), and its digest must then be computed that way.
+   */
+  algorithm?: DigestAlgorithm;
+  diffIdAlgorithm?: DigestAlgorithm;
 }
 
 export interface UnpackResult<T = unknown> {
   /** What the magic bytes say (not what the media type claims). */
   compression: Compression;
-  /** sha256 and length of the stored bytes: always complete, even after a decode error. */
+  /** Digest (sha256 unless `algorithm` says otherwise) and length of the stored bytes: always complete. */
   digest: string;
   size: number;
   /** sha256 of the uncompressed tar, when it decoded to its end without an error. */
@@ -56,7 +62,9 @@ export type LayerDigests = Omit<UnpackResult<never>, 'error' | 'result'> & { dif
 /** Reads a stored layer once: stored digest and size, diff_id, and (optionally) a consumer of the tar stream. */
 export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions<T> = {}): Promise<UnpackResult<T>> {
   const { cache, consume, onBytes } = opts;
-  if (!cache) return readOnce(blob, opts);
+  // The cache shares sha256 passes only (what every op asks for); another algorithm reads on its own.
+  if (!cache || (opts.algorithm ?? 'sha256') !== 'sha256' || (opts.diffIdAlgorithm ?? 'sha256') !== 'sha256')
+    return readOnce(blob, opts);
   // Only digests are shared: a consumer needs the bytes themselves.
   if (!consume) {
     const shared = cache.join(blob, onBytes);
@@ -80,6 +88,8 @@ export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions
 
 async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackResult<T>> {
   const { signal, onBytes, consume } = opts;
+  const alg = opts.algorithm ?? 'sha256';
+  const diffAlg = opts.diffIdAlgorithm ?? 'sha256';
   const compression = await sniffBlob(blob);
   let tap: StoredTap | undefined;
   const open = (): ReadableStream<Uint8Array> => {
@@ -88,12 +98,12 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
       onBytes?.(-tap.size);
       tap.drop();
     }
-    tap = new StoredTap(blob, signal, onBytes);
+    tap = new StoredTap(blob, signal, onBytes, alg);
     return tap.stream;
   };
 
-  // A plain tar is its own uncompressed content: one hash serves as digest and diff_id.
-  const unpacked = compression === 'none' ? undefined : new Sha256();
+  // A plain tar is its own uncompressed content: one hash serves as digest and diff_id (same algorithm).
+  const unpacked = compression === 'none' && diffAlg === alg ? undefined : newHasher(diffAlg);
   let tarSize = 0;
   let result: T | undefined;
   let error: LwError | undefined;
@@ -142,12 +152,12 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
     stored.drop(); // cancelled, or the file changed on disk: let go of it
     throw e;
   }
-  const digest = 'sha256:' + stored.hash.hex();
+  const digest = `${alg}:` + stored.hash.hex();
   return {
     compression,
     digest,
     size: stored.size,
-    diffId: error ? undefined : unpacked ? 'sha256:' + unpacked.hex() : digest,
+    diffId: error ? undefined : unpacked ? `${diffAlg}:` + unpacked.hex() : digest,
     tarSize: unpacked ? tarSize : stored.size,
     error,
     result,
@@ -159,7 +169,7 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
  * error, trailing bytes): its cancel does not reach `reader`, which readOnce drains so the digest covers every byte.
  */
 class StoredTap {
-  readonly hash = new Sha256();
+  readonly hash: Hasher;
   size = 0;
   readonly stream: ReadableStream<Uint8Array>;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -169,7 +179,9 @@ class StoredTap {
     blob: Blob,
     private readonly signal: AbortSignal | undefined,
     private readonly onBytes: ((n: number) => void) | undefined,
+    alg: DigestAlgorithm,
   ) {
+    this.hash = newHasher(alg);
     this.reader = sliceStream(blob, { signal }).getReader();
     this.stream = new ReadableStream<Uint8Array>(
       {

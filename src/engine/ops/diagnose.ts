@@ -33,6 +33,7 @@ import type { OpOptions } from '../env';
 import type { ImageArchive } from '../oci/archive';
 import type { Descriptor } from '../oci/types';
 import { readLayer, type LayerRead } from '../layers/scan';
+import { digestAlgorithm } from '../digest/index';
 import type { UnpackCache } from '../layers/unpack';
 import { readEntryHead } from '../layers/head';
 import type { LinkNode } from '../layers/resolve';
@@ -154,7 +155,10 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
   if (!opts.layoutOnly) {
     for (const [digest, job] of layerJobs) {
       throwIfAborted(opts.signal);
-      const r = await readLayer(job.blob, { signal: opts.signal, onBytes, cache: opts.cache });
+      const r = await readLayer(job.blob, {
+        signal: opts.signal, onBytes, cache: opts.cache,
+        algorithm: digestAlgorithm(digest), diffIdAlgorithm: job.diffId !== undefined ? digestAlgorithm(job.diffId) : undefined,
+      });
       reads.set(digest, r);
       layerSummaries.push({ digest, actualDigest: r.digest, size: r.size, diffId: r.diffId, entries: r.facts.entries.length, error: r.error?.message });
       const where = { image: job.image, layer: job.layer, blob: digest };

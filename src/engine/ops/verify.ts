@@ -7,8 +7,8 @@ import { asLwError, throwIfAborted, type ErrorCode } from '../errors';
 import type { OpOptions } from '../env';
 import { indexesAbove, type ImageArchive, type Layer } from '../oci/archive';
 import type { Descriptor } from '../oci/types';
-import { DIGEST_RE, blobPath, layerCompression } from '../oci/types';
-import { digestBlob } from '../digest';
+import { blobPath, layerCompression } from '../oci/types';
+import { digestAlgorithm, digestBlob } from '../digest';
 import type { UnpackCache } from '../layers/unpack';
 import { integrityCode, type IntegrityCode } from './diagnose/types';
 
@@ -182,13 +182,15 @@ async function checkBlob(
   const d = job.descriptor;
   if (!job.layer?.digestFromDiffId && blob.size !== d.size)
     problems.push({ ...base, code: 'size-mismatch', expected: String(d.size), actual: String(blob.size), message: `${name} is ${blob.size} bytes; its descriptor says ${d.size}.` });
-  const digestOk = DIGEST_RE.test(d.digest);
+  // sha256 and sha512 are the image-spec's registered algorithms; each blob is hashed with the one naming it.
+  const algorithm = digestAlgorithm(d.digest);
+  const digestOk = algorithm !== undefined;
   if (!digestOk)
-    problems.push({ ...base, code: 'unsupported-digest', message: `${name}: only sha256 digests can be checked.` });
+    problems.push({ ...base, code: 'unsupported-digest', message: `${name}: only sha256 and sha512 digests can be checked.` });
 
   if (!job.layer) {
     if (!digestOk) return;
-    const actual = await digestBlob(blob, { signal, onProgress: progressDelta(advance) });
+    const actual = await digestBlob(blob, { signal, onProgress: progressDelta(advance), algorithm });
     if (actual !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, actual, name));
     return;
   }
@@ -199,7 +201,8 @@ async function checkBlob(
   const declared = layerCompression(d.mediaType);
   if (declared === undefined)
     problems.push({ ...base, code: 'unknown-media-type', message: `${name} has media type ${d.mediaType || '(none)'}, which is not a layer type layerwright reads.` });
-  const r = await job.layer.unpack({ signal, onBytes: advance, cache });
+  const diffIdAlgorithm = job.layer.diffId !== undefined ? digestAlgorithm(job.layer.diffId) : undefined;
+  const r = await job.layer.unpack({ signal, onBytes: advance, cache, algorithm, diffIdAlgorithm });
   if (r.compression === 'bzip2' || r.compression === 'xz') {
     problems.push({ ...base, code: 'unknown-media-type', message: `${name} is ${r.compression}-compressed; only gzip, zstd and plain tar layers can be checked.` });
     if (digestOk && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));

@@ -5,7 +5,7 @@
 import type { OpOptions } from '../../env';
 import { indexesAbove, type Image, type ImageArchive } from '../../oci/archive';
 import { MediaType, isLayerMediaType, type Descriptor } from '../../oci/types';
-import { digestBlob } from '../../digest/index';
+import { digestAlgorithm, digestBlob } from '../../digest/index';
 import type { Problem } from './types';
 
 /** Layout rules on one image (no layer content needed). */
@@ -29,7 +29,8 @@ export async function imageLayoutProblems(archive: ImageArchive, img: Image, ima
         code: 'size-mismatch', severity: 'error', image, blob: d.digest, fix: 'fix-descriptors', expected: String(d.size), actual: String(blob.size),
         message: `${what} ${d.digest} is ${blob.size} bytes but its descriptor says ${d.size}: engines stop reading at the declared size and refuse the image. Fix: correct the descriptor.`,
       });
-    const actual = await digestBlob(blob, { signal: opts.signal });
+    // sha512 names are legal (image-spec descriptor.md): hash with the algorithm that names the blob.
+    const actual = await digestBlob(blob, { signal: opts.signal, algorithm: digestAlgorithm(d.digest) });
     if (actual !== d.digest)
       out.push({
         code: 'digest-mismatch', severity: 'error', image, blob: d.digest, fix: 'fix-descriptors', expected: d.digest, actual,
