@@ -112,6 +112,8 @@ export async function fetchBaseContent(layers: Layer[], nodes: FsNode[], env: { 
         const targets = byTarget.get(path);
         const direct = byOrd.get(ord);
         if (!targets && !direct) continue;
+        // Stored bytes of a GNU sparse file are its data regions, not its content: copying them would corrupt it.
+        if (e.sparse) throw new LwError('invalid-argument', `${path} is a sparse file (GNU tar --sparse); it cannot be carried over yet.`, { entry: path });
         const start = offset;
         for await (const chunk of item.data()) {
           await file.write(chunk);

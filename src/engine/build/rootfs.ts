@@ -71,6 +71,8 @@ export async function indexRootfs(input: Blob, env: { scratch: Scratch }, opts: 
     if (c.path === '') continue; // './' itself: the root's metadata is the base's business
     if (e.type === 'other')
       throw new LwError('invalid-argument', `${name}: entry ${e.path} has tar type ${JSON.stringify(e.typeflag)}, which a layer cannot hold.`, { entry: e.path });
+    if (e.sparse)
+      throw new LwError('invalid-argument', `${name}: ${e.path} is a sparse file (GNU tar --sparse); build cannot copy it yet. Re-create the rootfs tarball without --sparse.`, { entry: e.path });
     let target = '';
     if (e.type === 'hardlink') {
       const t = cleanPath(e.linkpath);

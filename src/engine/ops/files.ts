@@ -73,8 +73,10 @@ function present(layer: Layer): Blob {
   return layer.blob;
 }
 
-function entryMeta(e: { type: TarEntryType; size: number; mode: number; uid: number; gid: number; mtime: number }) {
-  return { type: e.type, size: e.type === 'file' ? e.size : 0, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime };
+function entryMeta(e: { type: TarEntryType; size: number; mode: number; uid: number; gid: number; mtime: number; sparse?: { realSize: number } }) {
+  // A GNU sparse file's size is its real length (holes included), not the bytes the archive stores.
+  const size = e.type !== 'file' ? 0 : e.sparse ? e.sparse.realSize : e.size;
+  return { type: e.type, size, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime };
 }
 
 /** Every entry of one layer, in archive order (entries[i] is tar entry i: its ordinal). */
@@ -266,6 +268,9 @@ async function copyEntry(
     const p = cleanPath(e.path).path;
     if (match(p, ord)) {
       found = { type: e.type, ordinal: ord, linkpath: e.type === 'hardlink' ? cleanPath(e.linkpath).path : e.linkpath, earlier: files };
+      // A sparse file's stored bytes are its data regions, not its content: refuse rather than save a wrong file.
+      if (e.type === 'file' && e.sparse)
+        throw new LwError('unsupported-media-type', `${p} is a sparse file (GNU tar --sparse); layerwright lists it but cannot save its content.`, { entry: p });
       if (e.type === 'file') found.blob = await collect(item.data(), e.size, env, signal);
       if (stopAtFirst) break;
     }

@@ -262,6 +262,8 @@ export function typeOf(typeflag: string, path: string): TarEntryType {
       return 'dir';
     case '6':
       return 'fifo';
+    case 'S': // old GNU sparse file: a regular file whose holes are not stored (see parse.ts)
+      return 'file';
     default:
       return 'other';
   }

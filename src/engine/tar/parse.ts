@@ -35,6 +35,8 @@ export interface HeaderSource {
 const FIELD_KEYS = new Set([
   'path', 'linkpath', 'size', 'uid', 'gid', 'uname', 'gname', 'mtime',
   'GNU.sparse.name', 'GNU.sparse.major', 'GNU.sparse.map', 'GNU.sparse.numblocks',
+  // a sparse file's real length (sparseInfo)
+  'GNU.sparse.minor', 'GNU.sparse.size', 'GNU.sparse.realsize',
 ]);
 /** Up to this many global records are copied into each entry's `pax` (the usual case: a comment or two). */
 const SMALL_GLOBALS = 64;
@@ -223,6 +225,20 @@ export async function parseNext(src: HeaderSource, st: ParseState, signal?: Abor
 
     parts.push(blk);
     rawLen += BLOCK;
+    // Old GNU sparse ('S'): when its 4 in-header map slots are not enough, extension blocks of 21 more follow
+    // the header (byte 482, then byte 504 of each extension, says another one follows). They are header, not
+    // content: the size field counts only the stored data.
+    if (tf === 'S' && startsWith(blk, 257, MAGIC_GNU)) {
+      let more = blk[482] !== 0;
+      while (more) {
+        const ext = await src.read(BLOCK);
+        if (!ext) throw truncated('tar: archive ends in a GNU sparse extension header');
+        rawLen += BLOCK;
+        if (rawLen > MAX_RAW) throw corrupt(`tar: too many GNU sparse extension headers at offset ${start}`);
+        parts.push(ext);
+        more = ext[504] !== 0;
+      }
+    }
     return buildEntry(blk, String.fromCharCode(blk[156]), st, local, longName, longLink, concat(parts, rawLen), start, src.pos);
   }
 }
@@ -344,8 +360,11 @@ function buildEntry(
   }
 
   let type = typeOf(typeflag, path);
-  // GNU sparse files (old 'S' or PAX GNU.sparse.*): the content is a sparse map plus data, not the file.
-  if (eff.has('GNU.sparse.major') || eff.has('GNU.sparse.map') || eff.has('GNU.sparse.numblocks')) type = 'other';
+  // GNU sparse files: regular files whose stored bytes are the data regions (and, for PAX 1.0, a map before
+  // them), not the file. Listed as files with their real length; see TarEntry.sparse.
+  const sparse = sparseInfo(blk, typeflag, gnu, eff, where);
+  if (sparse) type = 'file';
+  else if (typeflag === 'S') type = 'other'; // 'S' without GNU's header layout: no sparse map to read
   if (size < 0 || size > MAX_SIZE) throw corrupt(`tar: entry size ${size} out of range`, where);
   if (isHeaderOnly(type)) size = 0;
 
@@ -367,7 +386,35 @@ function buildEntry(
     raw,
     offset,
     dataOffset,
+    ...(sparse ? { sparse } : {}),
   };
   if (tooLong) entry.tooLong = tooLong;
   return entry;
+}
+
+/**
+ * The real length of a GNU sparse file, from the formats GNU tar writes: old GNU 'S' (realsize at byte 483 of the
+ * header), PAX 0.0 and 0.1 (`GNU.sparse.size`, with `GNU.sparse.numblocks` / `GNU.sparse.map`) and PAX 1.0
+ * (`GNU.sparse.major`=1, `GNU.sparse.realsize`; the map is in the content). Undefined for other entries.
+ */
+function sparseInfo(blk: Uint8Array, typeflag: string, gnu: boolean, eff: Map<string, string>, where: string): TarEntry['sparse'] {
+  if (typeflag === 'S' && gnu) {
+    let realSize: number;
+    try {
+      realSize = parseNumeric(blk.subarray(483, 495), 'size');
+    } catch (e) {
+      if (e instanceof LwError) e.where.entry = where;
+      throw e;
+    }
+    if (realSize < 0 || realSize > MAX_SIZE) throw corrupt(`tar: sparse file size ${realSize} out of range`, where);
+    return { realSize, format: 'gnu' };
+  }
+  const major = eff.get('GNU.sparse.major');
+  if (major !== undefined) {
+    if (major !== '1') throw new LwError('unsupported-media-type', `tar: GNU sparse format ${major}.${eff.get('GNU.sparse.minor') ?? '?'} is not one GNU tar writes.`, { entry: where });
+    return { realSize: paxInt(eff.get('GNU.sparse.realsize') ?? eff.get('GNU.sparse.size') ?? '', 'GNU.sparse.realsize', where), format: 'pax-1.0' };
+  }
+  if (eff.has('GNU.sparse.map')) return { realSize: paxInt(eff.get('GNU.sparse.size') ?? '', 'GNU.sparse.size', where), format: 'pax-0.1' };
+  if (eff.has('GNU.sparse.numblocks')) return { realSize: paxInt(eff.get('GNU.sparse.size') ?? '', 'GNU.sparse.size', where), format: 'pax-0.0' };
+  return undefined;
 }

@@ -49,6 +49,12 @@ export interface TarEntry {
   offset: number;
   /** Archive offset of the content. */
   dataOffset: number;
+  /**
+   * Set for GNU sparse files (old GNU type 'S', or PAX `GNU.sparse.*` formats 0.0, 0.1 and 1.0): type is then
+   * 'file' and `size` is still what the archive stores (the data, plus the sparse map for 1.0), while realSize is
+   * the file's length on disk, holes included. The stored bytes are not the file's content.
+   */
+  sparse?: { realSize: number; format: 'gnu' | 'pax-0.0' | 'pax-0.1' | 'pax-1.0' };
 }
 
 export interface TarHeaderInput {

@@ -169,14 +169,14 @@ describe('old formats and typeflags', () => {
     expect(got.map((x) => [x.entry.type, x.entry.typeflag, x.entry.size, x.entry.linkpath])).toEqual([['hardlink', '1', 0, 'target'], ['other', 'V', 4, '']]);
   });
 
-  it('GNU sparse entries are "other"', async () => {
+  it('GNU sparse entries are files of their real size; an \'S\' without the GNU layout stays "other"', async () => {
     const s = encodeHeader({ path: 's', type: 'file', size: 0 });
-    s[156] = 0x53; // 'S'
+    s[156] = 0x53; // 'S' in a POSIX ustar header: no GNU sparse fields to read
     putChecksum(s);
     expect((await readAll(cat([s, END])))[0].entry.type).toBe('other');
     const p = await blobBytes(tarBlob([{ header: { path: 'GNUSparseFile.0/x', type: 'file', pax: { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'x', 'GNU.sparse.realsize': '10' } } }]));
     const e = (await readAll(p))[0].entry;
-    expect([e.path, e.type]).toEqual(['x', 'other']);
+    expect([e.path, e.type, e.sparse]).toEqual(['x', 'file', { realSize: 10, format: 'pax-1.0' }]);
   });
 });
 

@@ -1,0 +1,91 @@
+// GNU sparse files as GNU tar writes them (`tar --sparse` in the gnu and oldgnu formats — typeflag 'S', with
+// extension headers past 4 regions — and pax with sparse versions 0.0, 0.1 and 1.0): each is a regular file of
+// its real length, the entries after it stay in step, a verbatim copy reproduces the archive, and scanTar
+// (the seeking indexer) agrees with the streaming reader.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, ftruncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TarWriter, readTar, scanTar } from '../../../src/engine/tar';
+import { cat, readAll, streamOf } from './helpers';
+
+const FORMATS: [string, string[], string][] = [
+  ['gnu', ['--format=gnu'], 'gnu'],
+  ['oldgnu', ['--format=oldgnu'], 'gnu'],
+  ['pax-0.0', ['--format=pax', '--sparse-version=0.0'], 'pax-0.0'],
+  ['pax-0.1', ['--format=pax', '--sparse-version=0.1'], 'pax-0.1'],
+  ['pax-1.0', ['--format=pax', '--sparse-version=1.0'], 'pax-1.0'],
+];
+
+let dir = '';
+const sizes: Record<string, number> = {};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lw-sparse-'));
+  const src = join(dir, 'src');
+  mkdirSync(src);
+  // one data region in the middle of 3 MiB of holes
+  let fd = openSync(join(src, 'holes'), 'w');
+  writeSync(fd, Buffer.from('abc'), 0, 3, 1 << 20);
+  ftruncateSync(fd, 3 << 20);
+  closeSync(fd);
+  // 12 data regions: more than the 4 map slots of an old GNU header, so extension headers follow it
+  fd = openSync(join(src, 'many'), 'w');
+  for (let i = 0; i < 12; i++) writeSync(fd, Buffer.alloc(100, 0x78), 0, 100, i * 65536);
+  ftruncateSync(fd, 12 * 65536 + 5000);
+  closeSync(fd);
+  writeFileSync(join(src, 'after'), 'after\n');
+  for (const n of ['holes', 'many', 'after']) sizes[n] = statSync(join(src, n)).size;
+  for (const [name, flags] of FORMATS)
+    execFileSync('tar', ['--sparse', ...flags, '-cf', join(dir, `${name}.tar`), '-C', src, 'holes', 'many', 'after']);
+}, 60_000);
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('GNU sparse files', () => {
+  for (const [name, , format] of FORMATS) {
+    it(`${name}: regular files of their real size, the next entry intact`, async () => {
+      const input = new Uint8Array(readFileSync(join(dir, `${name}.tar`)));
+      const got = await readAll(input, 1000);
+      expect(got.map((g) => g.entry.path)).toEqual(['holes', 'many', 'after']);
+      for (const g of got.slice(0, 2)) {
+        expect(g.entry.type, g.entry.path).toBe('file');
+        expect(g.entry.sparse, g.entry.path).toEqual({ realSize: sizes[g.entry.path], format });
+        // what the archive stores is far smaller than the file
+        expect(g.entry.size).toBeLessThan(sizes[g.entry.path] / 4);
+      }
+      const after = got[2];
+      expect(after.entry.sparse).toBeUndefined();
+      expect(new TextDecoder().decode(after.content)).toBe('after\n');
+      if (format === 'gnu') {
+        expect(got[0].entry.typeflag).toBe('S');
+        expect(got[1].entry.raw.length).toBeGreaterThan(512); // the extension header travels with its entry
+      }
+    });
+
+    it(`${name}: verbatim copy is byte for byte, scanTar agrees`, async () => {
+      const input = new Uint8Array(readFileSync(join(dir, `${name}.tar`)));
+      const out: Uint8Array[] = [];
+      const w = new TarWriter((c) => void out.push(c.slice()));
+      const entries = [];
+      for await (const item of readTar(streamOf(input, 777))) {
+        entries.push(item.entry);
+        await w.addRaw(item.entry, item.data());
+      }
+      await w.finish();
+      const copy = cat(out);
+      expect(Buffer.from(copy).equals(Buffer.from(input.subarray(0, copy.length)))).toBe(true);
+      expect(await scanTar(new Blob([input]))).toEqual(entries);
+    });
+  }
+
+  it('a truncated old GNU extension header is an error, not a misread', async () => {
+    const input = new Uint8Array(readFileSync(join(dir, 'gnu.tar')));
+    const entries = await readAll(input);
+    const many = entries[1].entry;
+    const cut = input.subarray(0, many.offset + 512 + 100);
+    await expect(readAll(cut)).rejects.toMatchObject({ code: 'truncated' });
+  });
+});
