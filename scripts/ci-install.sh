@@ -7,13 +7,14 @@
 #               umoci, oci-image-tool, rsync, busybox-static (the fixture base's /bin/sh), zstd, jq, python3
 #               (tarfile: the independent rootfs model), gzip, tar, mount (mount/umount)
 #   hostile   : time (/usr/bin/time: wall seconds and peak RSS of each CLI run)
+#   conformance: the interop packages plus buildah (images it commits are part of the corpus)
 set -euo pipefail
 
 PACKAGES=(
   chromium fonts-liberation
   docker.io containerd runc tini
   podman conmon golang-github-containers-common
-  skopeo umoci oci-image-tool
+  skopeo umoci oci-image-tool buildah
   rsync busybox-static zstd jq python3 gzip tar xz-utils util-linux mount ca-certificates
   time
 )

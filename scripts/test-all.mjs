@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every suite in order — typecheck, unit + fuzz (Node), end-to-end (headless Chromium),
-// interop (real engines). Each vitest run writes a JSON report; the last line sums them as
+// interop (real engines), conformance (the corpus against the reference tools). Each vitest run writes a JSON report; the last line sums them as
 // "N passed, N failed" so CI can read the outcome whatever the runner prints.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ const suites = [
   { name: 'hostile', vitest: 'vitest.hostile.config.ts' },
   { name: 'e2e', vitest: 'vitest.e2e.config.ts' },
   { name: 'interop', vitest: 'vitest.interop.config.ts' },
+  { name: 'conformance', vitest: 'vitest.conformance.config.ts' },
 ].filter((s) => only.length === 0 || only.includes(s.name));
 
 mkdirSync('.tmp/test-results', { recursive: true });

@@ -67,7 +67,7 @@ export function nodeFromEntry(e: TarEntry, path: string, hardlinkTarget = ''): F
     path,
     type: e.type,
     linkpath: e.type === 'hardlink' ? hardlinkTarget : e.linkpath,
-    size: e.type === 'file' ? e.size : 0,
+    size: e.type !== 'file' ? 0 : (e.sparse?.realSize ?? e.size), // a GNU sparse file: its real length
     mode: e.mode & 0o7777,
     uid: e.uid,
     gid: e.gid,
