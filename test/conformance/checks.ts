@@ -174,7 +174,8 @@ export async function runChecks(e: Engines, item: Item): Promise<Outcome> {
       if (!refd) return images.length ? 'ok' : 'no images';
       if (mine < 0) return `no image with skopeo's config ${sha256(refd.config)}`;
       const img = images[mine];
-      const got = img.layers.map((l) => l.digest).join(',');
+      // containers/image's docker-archive source names each layer by its diff_id (it serves the layer uncompressed)
+      const got = img.layers.map((l) => (format === 'docker-archive' ? l.diffId : l.digest)).join(',');
       if (refd.layers.length && got !== refd.layers.join(',')) return `layers ${got} vs skopeo ${refd.layers.join(',')}`;
       const ids = img.layers.map((l) => l.diffId).join(',');
       if (ids !== refd.diffIds.join(',')) return `diff_ids ${ids} vs ${refd.diffIds.join(',')}`;
@@ -219,7 +220,7 @@ export async function runChecks(e: Engines, item: Item): Promise<Outcome> {
       const tag = oi.images[Math.max(mine, 0)]?.tags[0];
       let listing: Listing;
       try {
-        listing = await umociListing(e, `oci-archive:${out}${tag && oi.images.length > 1 ? `:${tag}` : ''}`, tmp, 'output-oci');
+        listing = await umociListing(e, `oci-archive:${out}${tag ? `:${tag}` : ''}`, tmp, 'output-oci');
       } catch (err) {
         return `skopeo copy + umoci unpack: ${why(err)}`;
       }

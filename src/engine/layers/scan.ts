@@ -21,6 +21,8 @@ export interface ScanEntry {
   linkpath: string;
   /** Content bytes (regular files). */
   size: number;
+  /** An old GNU sparse entry (tar type 'S'), which Docker and umoci cannot extract (see tar/types.ts sparse). */
+  oldGnuSparse?: true;
 }
 
 export interface LayerFacts {
@@ -55,6 +57,7 @@ export async function scanLayerTar(tar: ReadableStream<Uint8Array>, opts: ScanOp
     const se: ScanEntry = { ordinal, path: c.path, type: e.type, linkpath: e.linkpath, size: e.size };
     if (c.problem) se.pathProblem = c.problem;
     if (e.tooLong) se.pathProblem = 'too-long';
+    if (e.sparse?.format === 'gnu') se.oldGnuSparse = true;
     entries.push(se);
     const prev = byPath.get(c.path);
     if (prev !== undefined) {

@@ -27,6 +27,7 @@
 // | unsupported-digest            | error         | a digest algorithm other than sha256 (verify cannot check it) | —                       |
 // | config-missing-field          | error         | config without architecture, os or rootfs.diff_ids            | —                       |
 // | unreferenced-blob             | info          | a blob nothing in the layout refers to                        | gc                      |
+// | unsupported-entry-type        | error         | an old GNU sparse file (tar type 'S'): Docker and umoci refuse the layer | —            |
 
 import { asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';

@@ -7,7 +7,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gzipSync } from 'fflate';
 import { TarWriter, readTar, scanTar } from '../../../src/engine/tar';
+import { sha256Bytes } from '../../../src/engine/digest';
+import { MediaType } from '../../../src/engine/oci/types';
+import { diagnose } from '../../../src/engine/ops/diagnose';
+import { mergedView } from '../../../src/engine/ops/files';
+import { openBuilt } from '../layers/fixtures';
 import { cat, readAll, streamOf } from './helpers';
 
 const FORMATS: [string, string[], string][] = [
@@ -88,4 +94,21 @@ describe('GNU sparse files', () => {
     const cut = input.subarray(0, many.offset + 512 + 100);
     await expect(readAll(cut)).rejects.toMatchObject({ code: 'truncated' });
   });
+
+  for (const [name, , format] of FORMATS)
+    it(`${name} in an image: ls --merged gives the real size; diagnose flags only the old GNU 'S' form`, async () => {
+      const tar = new Uint8Array(readFileSync(join(dir, `${name}.tar`)));
+      const gz = gzipSync(tar, { level: 1, mtime: 0 });
+      const { archive } = await openBuilt({
+        layers: [{ bytes: gz, diffId: await sha256Bytes(tar), descriptor: { mediaType: MediaType.OciLayerGzip, digest: await sha256Bytes(gz), size: gz.length } }],
+      });
+      const merged = await mergedView(archive, 0);
+      expect(merged.filter((m) => m.path !== 'after').map((m) => [m.path, m.type, m.size])).toEqual([
+        ['holes', 'file', sizes.holes],
+        ['many', 'file', sizes.many],
+      ]);
+      const problems = (await diagnose(archive)).filter((p) => p.severity === 'error');
+      if (format === 'gnu') expect(problems).toMatchObject([{ code: 'unsupported-entry-type', layer: 0, paths: ['holes', 'many'] }]);
+      else expect(problems).toEqual([]);
+    });
 });

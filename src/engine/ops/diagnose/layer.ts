@@ -29,7 +29,9 @@ export function layerProblems(facts: LayerFacts, where: { image: number; layer: 
   const absolute: ScanEntry[] = [];
   const tooLong: ScanEntry[] = [];
   const badLinks: ScanEntry[] = [];
+  const oldSparse: ScanEntry[] = [];
   for (const e of facts.entries) {
+    if (e.oldGnuSparse) oldSparse.push(e);
     if (e.pathProblem === 'escapes-root') escapes.push(e);
     else if (e.pathProblem === 'absolute') absolute.push(e);
     else if (e.pathProblem === 'too-long') tooLong.push(e);
@@ -161,6 +163,20 @@ export function layerProblems(facts: LayerFacts, where: { image: number; layer: 
       message:
         `${L} holds ${tooLong.length} entr${tooLong.length > 1 ? 'ies' : 'y'} whose path or link name is longer than Linux allows ` +
         `(4096 bytes, or 255 for one component; e.g. ${sample(tooLong.map((e) => e.path.slice(0, 80)))}). No engine can extract them.`,
+    });
+  // Go's archive/tar hands old GNU sparse entries over with their 'S' type; moby's and containerd's extraction
+  // only knows regular types ("unhandled tar header type 83") and umoci says "unknown typeflag". PAX sparse
+  // (GNU tar --format=pax, the 1.0 map) comes out of Go's reader as a regular file and extracts fine.
+  if (oldSparse.length)
+    out.push({
+      code: 'unsupported-entry-type',
+      severity: 'error',
+      ...where,
+      paths: oldSparse.map((e) => e.path),
+      message:
+        `${L} stores ${oldSparse.length} file${oldSparse.length > 1 ? 's' : ''} in GNU tar's old sparse form (tar type 'S': ` +
+        `${sample(oldSparse.map((e) => e.path))}): \`docker load\` fails with \`unhandled tar header type 83\` and umoci ` +
+        `refuses the layer. Re-create it with \`tar --format=pax\` (or without --sparse).`,
     });
   if (badLinks.length)
     out.push({

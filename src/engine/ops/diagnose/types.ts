@@ -28,7 +28,8 @@ export type ProblemCode =
   | 'unknown-media-type'
   | 'unsupported-digest'
   | 'config-missing-field'
-  | 'unreferenced-blob';
+  | 'unreferenced-blob'
+  | 'unsupported-entry-type';
 
 export type RepairId =
   | 'drop-redundant-whiteouts'
