@@ -186,6 +186,7 @@ async function plainTar(input: Blob, opts: OpOptions): Promise<FileTree> {
     if (!key) continue;
     budget.add(key, e.type === 'file' ? '' : e.linkpath);
     if (e.type === 'file') {
+      refuseSparse(e);
       if (e.dataOffset + e.size > input.size)
         throw new LwError('truncated', `The archive ends inside "${e.path}".`, { entry: e.path });
       setFile(tree, key, tree.slices.add(0, e.dataOffset, e.size));
@@ -193,6 +194,15 @@ async function plainTar(input: Blob, opts: OpOptions): Promise<FileTree> {
   }
   resolveHardlinks(tree, hardlinks);
   return tree;
+}
+
+/**
+ * A blob stored as a GNU sparse file (`tar --sparse` of a layout: uncompressed layers end in zero blocks) has only
+ * its data regions in the archive; reading those as the blob would report a false digest mismatch.
+ */
+function refuseSparse(e: Pick<TarEntry, 'path' | 'sparse'>): void {
+  if (e.sparse)
+    throw new LwError('unsupported-media-type', `"${e.path}" is stored as a sparse file (tar --sparse); layerwright cannot read files stored that way in the outer archive. Re-create the archive without --sparse.`, { entry: e.path });
 }
 
 /** What a hardlink needs until the end of the scan (not its TarEntry, which holds its header bytes). */
@@ -276,6 +286,7 @@ async function compressedTar(input: Blob, compression: Compression, scratch: Scr
         addLink(tree, e, key, hardlinks);
         continue;
       }
+      refuseSparse(e);
       if (e.size === 0) setFile(tree, key, EMPTY_BLOB);
       else if (e.size <= limit && inMemory + e.size <= IN_MEMORY_TOTAL) {
         if (!seg || segUsed + e.size > seg.length) {

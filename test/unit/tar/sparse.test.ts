@@ -13,7 +13,9 @@ import { sha256Bytes } from '../../../src/engine/digest';
 import { MediaType } from '../../../src/engine/oci/types';
 import { diagnose } from '../../../src/engine/ops/diagnose';
 import { mergedView } from '../../../src/engine/ops/files';
-import { openBuilt } from '../layers/fixtures';
+import { openBuilt, tarBytes, layoutFiles, file as fileEntry } from '../layers/fixtures';
+import { openImage } from '../../../src/engine/oci/archive';
+import { memoryScratch } from '../../../src/engine/env';
 import { cat, readAll, streamOf } from './helpers';
 
 const FORMATS: [string, string[], string][] = [
@@ -111,4 +113,28 @@ describe('GNU sparse files', () => {
       if (format === 'gnu') expect(problems).toMatchObject([{ code: 'unsupported-entry-type', layer: 0, paths: ['holes', 'many'] }]);
       else expect(problems).toEqual([]);
     });
+
+  it('a layout tarred with --sparse (an uncompressed layer ends in zero blocks) is refused in plain words, not misread', async () => {
+    const tar = await tarBytes([fileEntry('a', '\0'.repeat(64 * 1024) + 'x')]);
+    const { files } = await layoutFiles({
+      layers: [{ bytes: tar, diffId: await sha256Bytes(tar), descriptor: { mediaType: MediaType.OciLayer, digest: await sha256Bytes(tar), size: tar.length } }],
+    });
+    const root = join(dir, 'layout');
+    for (const [p, b] of files) {
+      mkdirSync(join(root, p, '..'), { recursive: true });
+      // written with holes where a 4 KiB block is all zeros, as a file copied with `cp --sparse` would be
+      const fd = openSync(join(root, p), 'w');
+      for (let o = 0; o < b.length; o += 4096) {
+        const blk = b.subarray(o, o + 4096);
+        if (blk.some((x) => x !== 0)) writeSync(fd, blk, 0, blk.length, o);
+      }
+      ftruncateSync(fd, b.length);
+      closeSync(fd);
+    }
+    const out = join(dir, 'layout-sparse.tar');
+    execFileSync('tar', ['--sparse', '--format=gnu', '-cf', out, '-C', root, '.']);
+    const bytes = new Uint8Array(readFileSync(out));
+    expect((await readAll(bytes)).some((r) => r.entry.sparse)).toBe(true); // GNU tar did store the layer sparse
+    await expect(openImage(new Blob([bytes]), { scratch: memoryScratch() })).rejects.toMatchObject({ code: 'unsupported-media-type' });
+  });
 });
