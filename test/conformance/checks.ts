@@ -9,6 +9,7 @@
 //             merged tree is the input's
 //   fix-docker `fix --format docker` writes an archive `docker load` (Docker 20.10) loads
 // A check's outcome is 'ok' or a one-line reason; the test compares the failing set with expected.ts.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,9 +59,19 @@ interface OurImage {
   layers: { digest: string; diffId?: string }[];
 }
 
+function tarHas(tar: string, name: string): boolean {
+  try {
+    return execFileSync('tar', ['-tf', tar], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').some((l) => l.replace(/^\.\//, '') === name);
+  } catch {
+    return false;
+  }
+}
+
 /** The skopeo reference of an item: `oci:DIR[:TAG]`, `oci-archive:TAR[:TAG]` or `docker-archive:TAR`. */
 function skopeoRef(item: Item, format: string, images: number): string {
   if (statSync(item.path).isDirectory()) return `oci:${item.path}${item.tag ? `:${item.tag}` : ''}`;
+  // When we could not open it, the archive's own files say which transport a reference tool would use.
+  if (!format) format = tarHas(item.path, 'index.json') || !tarHas(item.path, 'manifest.json') ? 'oci-layout' : 'docker-archive';
   if (format === 'docker-archive') return `docker-archive:${item.path}${images > 1 ? ':@0' : ''}`;
   return `oci-archive:${item.path}${item.tag ? `:${item.tag}` : ''}`;
 }

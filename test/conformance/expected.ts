@@ -36,6 +36,9 @@ export const WHY = {
   oldGnuSparse:
     'really broken for real engines: old GNU sparse entries (tar type \'S\'): docker load says "unhandled tar header ' +
     'type 83", umoci "unknown typeflag"; diagnose reports unsupported-entry-type',
+  jibLowercase:
+    'issue 8, jib\'s manifest.json with lowercase keys (config, repoTags, layers): Docker and skopeo read it (Go\'s ' +
+    'case-insensitive JSON), layerwright refuses it',
   stubLayers: 'really broken: containers/image test layouts whose layer blobs are 33-byte stubs, not tars',
   nullManifest: 'really broken: manifest.json is `null` (go-containerregistry error-path data); skopeo refuses it too',
   unknownMediaType: 'really broken: an index entry of an unknown media type whose blob is absent; skopeo refuses it too',
@@ -94,6 +97,10 @@ export const EXPECTED: Record<string, Partial<Record<Check, Expected>>> = {
   'containers-image/oci/layout/fixtures/delete_image_multiple_images': stub('exit 1'),
   'containers-image/oci/layout/fixtures/delete_image_only_one_image': { ...stub('exit 1'), verify: { why: WHY.stubLayers, match: 'size-mismatch' } },
   'containers-image/oci/layout/fixtures/delete_image_two_identical_references': stub('exit 1'),
+  'jib/jib-core/src/test/resources/core/extraction/docker-save.tar': dockerTypes,
+  'jib/jib-core/src/integration-test/resources/core/busybox-docker.tar': dockerTypes,
+  'jib/jib-core/src/test/resources/core/extraction/jib-image.tar': all(WHY.jibLowercase, 'has no "Config" path'),
+  'jib/jib-core/src/integration-test/resources/core/busybox-jib.tar': all(WHY.jibLowercase, 'has no "Config" path'),
 
   'built/skopeo-docker-archive': dockerTypes,
   'built/podman-docker-archive': dockerTypes,
