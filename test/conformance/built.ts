@@ -187,6 +187,27 @@ export async function buildToolItems(e: Engines, dir: string): Promise<BuiltItem
   await tarDir(d25, p('docker25.tar'));
   add('docker25-archive', p('docker25.tar'), 'Docker >= 25 docker save form (OCI layout + manifest.json, composed)', 'latest');
 
+  // sha512 names (image-spec descriptor.md registers sha512): umoci's image re-addressed, diff_ids left sha256
+  const s512 = p('sha512');
+  mkdirSync(join(s512, 'blobs/sha512'), { recursive: true });
+  writeFileSync(join(s512, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const put512 = (b: Buffer) => {
+    const digest = 'sha512:' + createHash('sha512').update(b).digest('hex');
+    writeFileSync(join(s512, 'blobs/sha512', digest.slice(7)), b);
+    return { digest, size: b.length };
+  };
+  const blobOf = (d: string) => readFileSync(join(umoci, 'blobs/sha256', d.slice(7)));
+  const m512 = {
+    ...manifest,
+    config: { ...manifest.config, ...put512(blobOf(manifest.config.digest)) },
+    layers: manifest.layers.map((l: any) => ({ ...l, ...put512(blobOf(l.digest)) })),
+  };
+  writeFileSync(join(s512, 'index.json'), JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: mdesc.mediaType, ...put512(Buffer.from(JSON.stringify(m512))), annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
+  }));
+  add('sha512-layout', s512, 'umoci\'s image with every blob named by sha512 (composed)', 'latest');
+
   // OCI artifacts beside an image: an SBOM-like artifact whose subject is the image (image-spec 1.1 manifest with
   // artifactType and the empty config), and a layout holding only an artifact
   const art = p('artifact');

@@ -77,7 +77,7 @@ describe.skipIf(!ctx.available)('conformance corpus', () => {
     });
 
   it('tool-made items (umoci, skopeo, podman, buildah and composed shapes)', async () => {
-    expect(built.length).toBeGreaterThanOrEqual(17);
+    expect(built.length).toBeGreaterThanOrEqual(19);
     const problems: string[] = [];
     for (const item of built) {
       const o = await runChecks(ctx.engines(), item);

@@ -39,6 +39,9 @@ export const WHY = {
   jibLowercase:
     'issue 8, jib\'s manifest.json with lowercase keys (config, repoTags, layers): Docker and skopeo read it (Go\'s ' +
     'case-insensitive JSON), layerwright refuses it',
+  sha512Skopeo:
+    'reference limit: skopeo 1.9 hashes every blob with sha256 and refuses sha512 names ("saved with digest sha256:…"); ' +
+    'our verify, diagnose, ls and docker load of the fix output accept them',
   stubLayers: 'really broken: containers/image test layouts whose layer blobs are 33-byte stubs, not tars',
   nullManifest: 'really broken: manifest.json is `null` (go-containerregistry error-path data); skopeo refuses it too',
   unknownMediaType: 'really broken: an index entry of an unknown media type whose blob is absent; skopeo refuses it too',
@@ -119,6 +122,7 @@ export const EXPECTED: Record<string, Partial<Record<Check, Expected>>> = {
     'fix-docker': { why: WHY.oldGnuSparse, match: 'exit 1' },
   },
   'built/nested-index': { 'fix-oci': { why: WHY.nestedSkopeo, match: 'manifest list instead of a manifest' } },
+  'built/sha512-layout': { 'fix-oci': { why: WHY.sha512Skopeo, match: 'saved with digest sha256' } },
   'built/artifact-beside-image': { 'fix-docker': { why: WHY.artifacts, match: 'no RootFS key' } },
   'built/artifact-only': all(WHY.artifacts, 'lists no container image'),
 };
