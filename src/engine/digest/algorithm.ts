@@ -35,4 +35,4 @@ export function newHasher(alg: DigestAlgorithm = 'sha256'): Hasher {
   return alg === 'sha512' ? new Sha512() : new Sha256();
 }
 
-export const WEBCRYPTO_NAME: Record<DigestAlgorithm, string> = { sha256: 'SHA-256', sha512: 'SHA-512' };
+export const WEBCRYPTO_NAME: Record<DigestAlgorithm, 'SHA-256' | 'SHA-512'> = { sha256: 'SHA-256', sha512: 'SHA-512' };
