@@ -364,7 +364,9 @@ function buildEntry(
   // them), not the file. Listed as files with their real length; see TarEntry.sparse.
   const sparse = sparseInfo(blk, typeflag, gnu, eff, where);
   if (sparse) type = 'file';
-  else if (typeflag === 'S') type = 'other'; // 'S' without GNU's header layout: no sparse map to read
+  // 'S' without GNU's header layout, or a sparse format GNU tar does not write: no real size to tell, the stored
+  // bytes are not the file
+  else if (typeflag === 'S' || eff.has('GNU.sparse.major') || eff.has('GNU.sparse.map') || eff.has('GNU.sparse.numblocks')) type = 'other';
   if (size < 0 || size > MAX_SIZE) throw corrupt(`tar: entry size ${size} out of range`, where);
   if (isHeaderOnly(type)) size = 0;
 
@@ -411,7 +413,7 @@ function sparseInfo(blk: Uint8Array, typeflag: string, gnu: boolean, eff: Map<st
   }
   const major = eff.get('GNU.sparse.major');
   if (major !== undefined) {
-    if (major !== '1') throw new LwError('unsupported-media-type', `tar: GNU sparse format ${major}.${eff.get('GNU.sparse.minor') ?? '?'} is not one GNU tar writes.`, { entry: where });
+    if (major !== '1') return undefined; // not a format GNU tar writes (it has 0.x and 1.0 only)
     return { realSize: paxInt(eff.get('GNU.sparse.realsize') ?? eff.get('GNU.sparse.size') ?? '', 'GNU.sparse.realsize', where), format: 'pax-1.0' };
   }
   if (eff.has('GNU.sparse.map')) return { realSize: paxInt(eff.get('GNU.sparse.size') ?? '', 'GNU.sparse.size', where), format: 'pax-0.1' };
