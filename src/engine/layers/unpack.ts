@@ -18,6 +18,7 @@ import { Sha256 } from '../digest/index';
 import { decompressBlob, type DecompressOptions } from '../compress/decompress';
 import { sniffBlob, type Compression } from '../compress/detect';
 import { sliceStream } from '../io';
+import type { NameIssue } from './names';
 
 export interface UnpackOptions<T> {
   signal?: AbortSignal;
@@ -30,6 +31,11 @@ export interface UnpackOptions<T> {
   consume?: (tar: ReadableStream<Uint8Array>) => Promise<T>;
   /** Shares passes between ops: see UnpackCache. */
   cache?: UnpackCache;
+  /**
+   * With `consume`: a shared pass that parsed the tar to its end (layers/scan.ts) is enough, its name judgement
+   * (`names`) standing in for the consumer's result (verify needs only that the tar parses, and its names).
+   */
+  reuseParsed?: boolean;
   /** Tests imitate browsers' native gzip with it (compress/decompress.ts). */
   nativeGunzip?: DecompressOptions['nativeGunzip'];
 }
@@ -48,6 +54,8 @@ export interface UnpackResult<T = unknown> {
   error?: LwError;
   /** What `consume` returned (undefined when it threw, or was not called). */
   result?: T;
+  /** From a shared pass whose consumer parsed the tar to its end: its entry names judged (layers/names.ts). */
+  names?: NameIssue[];
 }
 
 /** The shareable part of a pass that read the whole blob and decoded it to its end. */
@@ -57,8 +65,8 @@ export type LayerDigests = Omit<UnpackResult<never>, 'error' | 'result'> & { dif
 export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions<T> = {}): Promise<UnpackResult<T>> {
   const { cache, consume, onBytes } = opts;
   if (!cache) return readOnce(blob, opts);
-  // Only digests are shared: a consumer needs the bytes themselves.
-  if (!consume) {
+  // Only digests (and a tar parse's name judgement, for reuseParsed) are shared: a consumer needs the bytes.
+  if (!consume || opts.reuseParsed) {
     const shared = cache.join(blob, onBytes);
     if (shared) {
       let d: LayerDigests | undefined;
@@ -67,7 +75,7 @@ export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions
       } finally {
         shared.leave();
       }
-      if (d) {
+      if (d && (!consume || d.names)) {
         onBytes?.(d.size - shared.forwarded());
         return { ...d };
       }
@@ -303,7 +311,10 @@ interface Entry {
 }
 
 function shareable(r: UnpackResult & { diffId: string }): LayerDigests {
-  return { compression: r.compression, digest: r.digest, size: r.size, diffId: r.diffId, tarSize: r.tarSize };
+  // A pass whose consumer was the tar scan (it ended without an error, so the tar parsed to its end) shares its
+  // name judgement too.
+  const names = (r.result as { names?: NameIssue[] } | undefined)?.names;
+  return { compression: r.compression, digest: r.digest, size: r.size, diffId: r.diffId, tarSize: r.tarSize, ...(names ? { names } : {}) };
 }
 
 /** Waits for `p`, but rejects with `cancelled` as soon as the signal fires. */

@@ -96,6 +96,11 @@ describe('diagnose: command-hidden', () => {
     }
   });
 
+  it('reads a string Cmd as Docker does (strslice: one argument), so `"Cmd": "/bin/sh"` is hidden too', async () => {
+    const { hidden } = await problemsFor([BASE, APP_CLEAN], { Cmd: '/bin/sh' });
+    expect(hidden).toHaveLength(1);
+  });
+
   it('is not raised when the command lives in the app layer (through the symlink or at its real path)', async () => {
     for (const cmd of ['/bin/app', '/usr/bin/app', '/usr/bin/../bin/app', 'app']) {
       const { hidden } = await problemsFor([BASE, APP_BIN], { Cmd: [cmd] });
