@@ -3,7 +3,7 @@
 
 import { realpath, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { LwError } from '../engine/errors';
+import { LwError } from '../engine/index';
 
 /** Throws invalid-argument when `output` names an input file (same device and inode) or a file inside an input folder. */
 export async function refuseOutputOverInput(output: string, inputs: (string | undefined)[]): Promise<void> {
