@@ -77,6 +77,7 @@ export function parseGoJson(text: string): unknown {
   };
   const NUM = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
   let depth = 0;
+  let repeated = false;
   const value = (): { v: unknown; raw?: string } => {
     ws();
     const c = text[i];
@@ -107,6 +108,19 @@ export function parseGoJson(text: string): unknown {
           } else fail('expected "," or "}"');
         }
       Object.defineProperty(obj, ENTRIES, { value: entries, enumerable: false });
+      // Only a key written twice (under Go's folding) can make a document ambiguous: noted once per document so
+      // the ambiguity check (ops/ambiguity.ts) decodes only documents that have one.
+      if (!repeated && entries.length > 1) {
+        const seen = new Set<string>();
+        for (const e of entries) {
+          const k = foldKey(e.key);
+          if (seen.has(k)) {
+            repeated = true;
+            break;
+          }
+          seen.add(k);
+        }
+      }
       depth--;
       return { v: obj };
     }
@@ -147,7 +161,15 @@ export function parseGoJson(text: string): unknown {
   const { v } = value();
   ws();
   if (i < n) fail(`invalid character ${JSON.stringify(text[i])} after top-level value`);
+  if (repeated && typeof v === 'object' && v !== null) REPEATED.add(v);
   return v;
+}
+
+const REPEATED = new WeakSet<object>();
+
+/** True when some object of the document (parsed by parseGoJson) has a key twice under Go's folding. */
+export function hasRepeatedKeys(doc: unknown): boolean {
+  return typeof doc === 'object' && doc !== null && REPEATED.has(doc);
 }
 
 /** The entries of a parsed object in document order (plain objects not from parseGoJson: their own keys). */
@@ -166,5 +188,6 @@ export function rawNumbersOf(arr: unknown[]): (string | undefined)[] | undefined
  * non-ASCII letters whose simple case folding is ASCII — U+017F (ſ) ~ s and U+212A (Kelvin sign) ~ k.
  */
 export function foldKey(key: string): string {
+  if (/^[\x00-\x7f]*$/.test(key)) return key.toLowerCase();
   return key.replace(/\u017f/g, 's').replace(/\u212a/g, 'k').toLowerCase().replace(/[^\x00-\x7f]/g, '\ufffd');
 }

@@ -4,7 +4,7 @@
 import { LwError } from '../errors';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types';
 import { ANY_DIGEST_RE } from './types';
-import { entriesOf, foldKey, parseGoJson } from './gojson';
+import { entriesOf, foldKey, hasRepeatedKeys, parseGoJson } from './gojson';
 import { DescriptorType, GoDecoder, GoTypeError, goTypeOf, type Ambiguity, type DocKind, type GoType } from './goschema';
 
 export type { Ambiguity, DocKind } from './goschema';
@@ -100,6 +100,7 @@ export function decodeDoc(v: unknown, kind: DocKind | GoType, name: string): { v
 /** Ambiguous fields of a stored JSON document (bounded read): what diagnose and verify report as ambiguous-json. */
 export async function documentAmbiguities(blob: Blob, kind: DocKind, name: string): Promise<Ambiguity[]> {
   const { value } = await readJson(blob, name);
+  if (!hasRepeatedKeys(value)) return []; // the common case: no key twice, nothing to decode again
   return decodeDoc(value, kind, name).ambiguities;
 }
 
