@@ -89,7 +89,7 @@ describe('diagnose: command-hidden', () => {
   });
 
   it('is not raised for an absent command', async () => {
-    for (const config of [{}, { Cmd: [] }, { Cmd: null }, { Cmd: '/bin/sh' }]) {
+    for (const config of [{}, { Cmd: [] }, { Cmd: null }]) {
       const { problems, hidden } = await problemsFor([BASE, APP_CLEAN], config);
       expect(hidden, JSON.stringify(config)).toEqual([]);
       expect(codes(problems)).toEqual(['symlink-hides-lower-files']);
