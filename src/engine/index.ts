@@ -18,4 +18,3 @@ export * from './ops/diagnose';
 export * from './ops/fix';
 export * from './ops/config';
 export * from './ops/build';
-export { tagProblem, isTag } from './oci/reference';
