@@ -8,6 +8,8 @@
 #               (tarfile: the independent rootfs model), gzip, tar, mount (mount/umount)
 #   hostile   : time (/usr/bin/time: wall seconds and peak RSS of each CLI run)
 #   conformance: the interop packages plus buildah (images it commits are part of the corpus)
+#   security  : golang-go (Go's encoding/json, archive/tar and path/filepath as the reference reader: test/oracle,
+#               standard library only, built offline)
 set -euo pipefail
 
 PACKAGES=(
@@ -16,7 +18,7 @@ PACKAGES=(
   podman conmon golang-github-containers-common
   skopeo umoci oci-image-tool buildah
   rsync busybox-static zstd jq python3 gzip tar xz-utils util-linux mount ca-certificates
-  time
+  time golang-go
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -48,7 +50,7 @@ else
 fi
 
 # Tools the suites call, and the facts they rely on.
-for t in node npm chromium dockerd docker containerd ctr runc podman skopeo umoci oci-image-tool rsync busybox zstd jq python3 /usr/bin/time; do
+for t in node npm chromium dockerd docker containerd ctr runc podman skopeo umoci oci-image-tool rsync busybox zstd jq python3 /usr/bin/time go; do
   command -v "$t" >/dev/null || { echo "ci-install: $t not found after install" >&2; exit 1; }
 done
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<16)) { console.error("ci-install: node >= 20.16 required, have "+process.version); process.exit(1) }'

@@ -38,7 +38,11 @@ function verifySummary(r: VerifyResult): VerifySummary {
     bytes: r.bytes,
     ms: r.ms,
     problems: r.problems.map((p) => ({
-      code: p.code === 'layer-unreadable' ? 'corrupt' : p.code === 'unknown-media-type' || p.code === 'unsupported-digest' ? 'unsupported-media-type' : p.code,
+      code:
+        p.code === 'layer-unreadable' || p.code === 'name-has-nul' ? 'corrupt'
+        : p.code === 'whiteout-escapes' ? 'unsafe-path'
+        : p.code === 'unknown-media-type' || p.code === 'unsupported-digest' ? 'unsupported-media-type'
+        : p.code,
       problem: p.code,
       message: p.message,
       where: { blob: p.blob, layer: p.layer, entry: p.path },

@@ -9,6 +9,7 @@ import { LwError, formatBytes, openImage, type Deflater, type DeflatePool, type 
 import { nodeDeflater, nodeScratch, openPath } from '../platform/node';
 import type { CliContext } from './command';
 import { jsonPieces, streamWriter } from './output';
+import { esc, inertJson } from './escape';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -70,15 +71,16 @@ export function parseLevel(v: unknown): number | undefined {
 export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { dispose(): Promise<void> } {
   const scratch = nodeScratch(io.scratchDir);
   const ctx: CliContext & { dispose(): Promise<void> } = {
-    out: (line) => io.stdout(line + '\n'),
+    // Names, tags and labels come from the image: nothing it holds reaches the terminal raw (escape.ts).
+    out: (line) => io.stdout(esc(line) + '\n'),
     outJson(value) {
-      for (const piece of jsonPieces(value)) io.stdout(piece);
+      for (const piece of jsonPieces(value)) io.stdout(inertJson(piece));
       io.stdout('\n');
     },
     drain: async () => {
       await io.drain?.();
     },
-    err: (line) => io.stderr(line + '\n'),
+    err: (line) => io.stderr(esc(line) + '\n'),
     tty: io.stderrIsTTY,
     env: { scratch, deflater: io.deflater ?? (deflater ??= nodeDeflater()) },
     signal,

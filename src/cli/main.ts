@@ -39,6 +39,7 @@ function applyLimits(values: Record<string, unknown>): Limits {
   }
   return setLimits(l);
 }
+import { esc } from './escape';
 
 /** Every verb, registered here by name (README's "Contract": these names stay stable). */
 const COMMANDS: Record<string, CliCommand> = { build, diagnose, fix, inspect, ls, verify };
@@ -85,6 +86,8 @@ async function run(argv: string[], io: CliIO, signal?: AbortSignal): Promise<num
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  // SIGTERM too: cancelling lets writeOutput remove its partial file and dispose() the scratch (issue 14).
+  process.once('SIGTERM', onSigint);
   signal?.addEventListener('abort', onSigint, { once: true });
   io.stdoutGone?.addEventListener('abort', onSigint, { once: true });
   const ctx = makeContext(io, abort.signal);
@@ -113,10 +116,12 @@ async function run(argv: string[], io: CliIO, signal?: AbortSignal): Promise<num
     // Nobody reads the output any more (`ls … | head`): the verb was cancelled for that; end quietly, like ls.
     if (io.stdoutGone?.aborted) return 0;
     const err = asLwError(e);
-    io.stderr(`error[${err.code}]: ${err.message}\n`);
+    // Escaped line by line: our own messages may hold a usage line; nothing raw from an image gets through.
+    io.stderr(`error[${err.code}]: ${err.message.split('\n').map(esc).join('\n')}\n`);
     return 2;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
     if (restoreLimits) setLimits(restoreLimits);
     await ctx.dispose();
   }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'missing-blob' // a descriptor points at a blob the archive does not contain
   | 'unsupported-media-type'
   | 'unsafe-path' // ../ or absolute path escaping the root
+  | 'ambiguous-json' // a document whose fields Go-based engines and other readers read differently
   | 'symlink-loop'
   | 'tag-not-found'
   | 'invalid-argument' // a user-supplied value is wrong (bad quoting, bad port, ...)

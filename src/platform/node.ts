@@ -2,7 +2,7 @@
 // the same Blob API as the browser's File, and scratch space in temp files.
 
 import { openAsBlob } from 'node:fs';
-import { mkdtemp, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readlink, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -34,7 +34,11 @@ export interface NodeScratch extends Scratch {
 export function nodeScratch(dir?: string): NodeScratch {
   let made: Promise<string> | undefined;
   let disposed = false;
-  const root = () => (made ??= mkdtemp(join(dir ?? tmpdir(), 'layerwright-')).then((d) => {
+  const root = () => (made ??= (async () => {
+    // An empty LAYERWRIGHT_TMP would put scratch (hundreds of MB) in the working directory.
+    if (dir === '') throw new LwError('invalid-argument', 'LAYERWRIGHT_TMP is set but empty: set it to a directory for scratch files, or unset it.');
+    return mkdtemp(join(dir ?? tmpdir(), 'layerwright-'));
+  })().then((d) => {
     // Blobs are read lazily from the path, so the files must outlive every Blob: remove them at exit.
     process.once('exit', () => {
       if (!disposed) rmSync(d, { recursive: true, force: true });
@@ -106,7 +110,8 @@ export function nodeScratch(dir?: string): NodeScratch {
     },
     async dispose() {
       disposed = true;
-      if (made) await rm(await made, { recursive: true, force: true });
+      const d = await made?.catch(() => undefined); // a scratch dir that could not be made has nothing to remove
+      if (d) await rm(d, { recursive: true, force: true });
     },
   };
 }
@@ -127,7 +132,10 @@ async function fileBlob(path: string, size?: number): Promise<Blob> {
 
 /**
  * A path as the engine takes it: a file → file-backed Blob; a directory → Map of '/'-separated relative paths
- * to Blobs. Symlinked files are followed; symlinked directories are not (they could loop or leave the folder).
+ * to Blobs. A folder input never leaves its root (issue 14): every symlink in it is resolved (realpath) and must
+ * land inside the folder — a link to a host file such as /etc/shadow is refused with `unsafe-path`, and the file
+ * read is the resolved one, never the link's target re-resolved later. Symlinked directories inside the folder
+ * are walked once each (a loop ends there); dangling links are refused too (an image would miss that blob).
  */
 export async function openPath(path: string): Promise<Blob | Map<string, Blob>> {
   let st;
@@ -138,17 +146,34 @@ export async function openPath(path: string): Promise<Blob | Map<string, Blob>> 
   }
   if (st.isFile()) return fileBlob(path, st.size);
   if (!st.isDirectory()) throw new LwError('invalid-argument', `${path} is neither a file nor a directory.`);
+  const root = await realpath(path);
+  const inside = (p: string) => p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
   const files = new Map<string, Blob>();
-  const walk = async (dir: string) => {
+  const walked = new Set<string>([root]);
+  const walk = async (dir: string, rel: string) => {
     for (const ent of await readdir(dir, { withFileTypes: true })) {
       const full = join(dir, ent.name);
-      if (ent.isDirectory()) await walk(full);
-      else if (ent.isFile() || (ent.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())) {
-        files.set(relative(path, full).split(sep).join('/'), await fileBlob(full));
+      const name = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) await walk(full, name);
+      else if (ent.isFile()) files.set(name, await fileBlob(full));
+      else if (ent.isSymbolicLink()) {
+        const real = await realpath(full).catch(() => undefined);
+        if (!real || !inside(real))
+          throw new LwError(
+            'unsafe-path',
+            `The folder's ${name} is a symlink ${real ? 'to a file outside the folder' : 'that leads nowhere'} (${await readlink(full).catch(() => '?')}): a folder input is only read inside its own root.`,
+            { entry: name },
+          );
+        const target = await stat(real);
+        if (target.isFile()) files.set(name, await fileBlob(real, target.size));
+        else if (target.isDirectory() && !walked.has(real)) {
+          walked.add(real);
+          await walk(real, name);
+        }
       }
     }
   };
-  await walk(path);
+  await walk(root, '');
   return files;
 }
 

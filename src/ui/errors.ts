@@ -26,6 +26,7 @@ const SENTENCES: Record<ErrorCode, string> = {
   'missing-blob': 'The image refers to a blob that is not in the archive.',
   'unsupported-media-type': 'The image uses a format layerwright does not support.',
   'unsafe-path': 'The image contains a path that escapes the image root (an absolute path or "../").',
+  'ambiguous-json': 'A document of the image spells one field twice with different values, so different tools see different images.',
   'symlink-loop': 'The image contains symbolic links that point at each other in a loop.',
   'tag-not-found': 'The tag you asked for is not in this image.',
   'invalid-argument': 'A value you entered is not valid.',

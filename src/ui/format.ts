@@ -35,3 +35,15 @@ export function mediaTypeShort(mt: string): string {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/** Bidi formatting characters (ALM, LRM, RLM, LRE..RLO, LRI..PDI) and C0/DEL/C1 controls. */
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Names, tags and labels from an image as text a person can trust (issue 14): bidi overrides and control
+ * characters are shown as `<U+202E>` instead of acting (a tag `innocent\u202Egpj.exe` would otherwise read
+ * `innocentexe.jpg`). Everything else is kept; Svelte renders the result as text.
+ */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, (ch) => `<U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
+}

@@ -28,9 +28,6 @@ export const WHY = {
   oldGnuSparse:
     'really broken for real engines: old GNU sparse entries (tar type \'S\'): docker load says "unhandled tar header ' +
     'type 83", umoci "unknown typeflag"; diagnose reports unsupported-entry-type',
-  jibLowercase:
-    'issue 8, jib\'s manifest.json with lowercase keys (config, repoTags, layers): Docker and skopeo read it (Go\'s ' +
-    'case-insensitive JSON), layerwright refuses it',
   sha512Skopeo:
     'reference limit: skopeo 1.9 hashes every blob with sha256 and refuses sha512 names ("saved with digest sha256:…"); ' +
     'our verify, diagnose, ls and docker load of the fix output accept them',
@@ -69,8 +66,6 @@ export const EXPECTED: Record<string, Partial<Record<Check, Expected>>> = {
   'containers-image/oci/layout/fixtures/delete_image_multiple_images': stub('exit 1'),
   'containers-image/oci/layout/fixtures/delete_image_only_one_image': { ...stub('exit 1'), verify: { why: WHY.stubLayers, match: 'size-mismatch' } },
   'containers-image/oci/layout/fixtures/delete_image_two_identical_references': stub('exit 1'),
-  'jib/jib-core/src/test/resources/core/extraction/jib-image.tar': all(WHY.jibLowercase, 'has no "Config" path'),
-  'jib/jib-core/src/integration-test/resources/core/busybox-jib.tar': all(WHY.jibLowercase, 'has no "Config" path'),
 
   'built/skopeo-zstd': {
     'fix-oci': { why: WHY.zstdUmoci, match: 'tar+zstd' },

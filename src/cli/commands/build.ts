@@ -9,6 +9,7 @@ import { openPath } from '../../platform/node';
 import { build } from '../../engine/index';
 import { parseSourceDateEpoch, type BuildSettings } from '../../engine/index';
 import { toOciMediaTypes, writeDockerArchive, writeOciArchive } from '../../engine/index';
+import { refuseOutputOverInput } from '../safety';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
@@ -75,6 +76,7 @@ export const command: CliCommand = {
     if (format !== 'oci' && format !== 'docker') throw new LwError('invalid-argument', `--format is oci or docker, not ${format}.`, { field: 'format' });
     const rootfsPaths = list(v.rootfs) ?? [];
     if (!rootfsPaths.length) throw new LwError('invalid-argument', 'build needs at least one --rootfs TAR.', { field: 'rootfs' });
+    await refuseOutputOverInput(out, [...rootfsPaths, str(v.base)]);
     const rootfs: Blob[] = [];
     for (const p of rootfsPaths) {
       const b = await openPath(p);

@@ -10,6 +10,7 @@ import { diagnose, type Problem } from '../../engine/index';
 import { defaultRepairs, fix, planFix, type RepairId } from '../../engine/index';
 import { toOciMediaTypes, writeDockerArchive, writeOciArchive } from '../../engine/index';
 import { formatBytes, parseLevel } from '../context';
+import { refuseOutputOverInput } from '../safety';
 
 export const command: CliCommand = {
   usage: 'fix IMAGE -o OUT.tar [--format oci|docker] [--carry-over] [--only IDS] [--level N] [--json]',
@@ -40,6 +41,7 @@ export const command: CliCommand = {
     if (!output) throw new LwError('invalid-argument', 'fix needs -o OUT.tar (where to write the repaired image).');
     const format = values.format as string;
     if (format !== 'oci' && format !== 'docker') throw new LwError('invalid-argument', `--format must be oci or docker, not "${format}".`);
+    await refuseOutputOverInput(output, [positionals[0]]);
     const env = { ...ctx.env, gzipLevel: parseLevel(values.level) };
     const archive = await ctx.openImage(positionals[0]);
     const problems = await diagnose(archive, ctx.opts('diagnose'));

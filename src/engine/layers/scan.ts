@@ -8,6 +8,7 @@ import type { OpOptions } from '../env';
 import type { Compression } from '../compress/detect';
 import { cleanPath, type PathProblem } from './paths';
 import { unpackLayer, type UnpackCache, type UnpackOptions } from './unpack';
+import { judgeName, MAX_NAME_ISSUES, type NameIssue } from './names';
 
 export interface ScanEntry {
   /** Position of the entry in the tar (0-based); fix uses it to name the entries it drops. */
@@ -16,6 +17,8 @@ export interface ScanEntry {
   path: string;
   /** Set when the stored path was absolute or climbs out of the root. */
   pathProblem?: PathProblem;
+  /** The path as stored, kept only for entries that climb out of the root (for messages). */
+  stored?: string;
   type: TarEntryType;
   /** Symlink target or hardlink target as stored ('' for other types). */
   linkpath: string;
@@ -31,13 +34,15 @@ export interface LayerFacts {
   byPath: Map<string, number>;
   /** Cleaned paths stored more than once -> every ordinal, in order. */
   duplicates: Map<string, number[]>;
+  /** Names the engines read differently (layers/names.ts), at most MAX_NAME_ISSUES. */
+  names: NameIssue[];
   /** Bytes of the uncompressed tar that were read (up to and including the end-of-archive blocks seen). */
   contentBytes: number;
 }
 
 export interface ScanOptions extends OpOptions {
   /** When given, entries are collected into sink.entries (so they survive an error mid-layer). */
-  sink?: { entries: ScanEntry[] };
+  sink?: { entries: ScanEntry[]; names?: NameIssue[] };
 }
 
 /**
@@ -48,16 +53,20 @@ export async function scanLayerTar(tar: ReadableStream<Uint8Array>, opts: ScanOp
   const entries: ScanEntry[] = opts.sink?.entries ?? [];
   const byPath = new Map<string, number>();
   const duplicates = new Map<string, number[]>();
+  const names: NameIssue[] = opts.sink?.names ?? [];
   let contentBytes = 0;
   for await (const item of readTar(tar, { signal: opts.signal })) {
     throwIfAborted(opts.signal);
     const e = item.entry;
     const c = cleanPath(e.path);
     const ordinal = entries.length;
+    if (names.length < MAX_NAME_ISSUES) names.push(...judgeName(ordinal, e.path, e.linkpath));
     const se: ScanEntry = { ordinal, path: c.path, type: e.type, linkpath: e.linkpath, size: e.size };
     if (c.problem) se.pathProblem = c.problem;
     if (e.tooLong) se.pathProblem = 'too-long';
     if (e.sparse?.format === 'gnu') se.oldGnuSparse = true;
+    // The stored name, where the cleaned one would mislead a message (`../x` is kept as `x`).
+    if (c.problem === 'escapes-root') se.stored = e.path;
     entries.push(se);
     const prev = byPath.get(c.path);
     if (prev !== undefined) {
@@ -68,7 +77,7 @@ export async function scanLayerTar(tar: ReadableStream<Uint8Array>, opts: ScanOp
     byPath.set(c.path, ordinal);
     contentBytes = e.dataOffset + e.size;
   }
-  return { entries, byPath, duplicates, contentBytes };
+  return { entries, byPath, duplicates, names, contentBytes };
 }
 
 /** The entry left at `path` after extraction of this layer alone (last wins), if any. */
@@ -102,7 +111,7 @@ export async function readLayer(
   opts: ScanOptions & { onBytes?: (n: number) => void; cache?: UnpackCache } & Pick<UnpackOptions<unknown>, 'algorithm' | 'diffIdAlgorithm'> = {},
 ): Promise<LayerRead> {
   const { signal } = opts;
-  const partial = { entries: [] as ScanEntry[] };
+  const partial = { entries: [] as ScanEntry[], names: [] as NameIssue[] };
   const r = await unpackLayer(blob, {
     signal,
     onBytes: opts.onBytes,
@@ -114,7 +123,7 @@ export async function readLayer(
   let error = r.error;
   if (!error && r.size !== blob.size) error = new LwError('truncated', `Read ${r.size} of ${blob.size} bytes of the layer.`);
   return {
-    facts: r.result ?? rebuild(partial.entries),
+    facts: r.result ?? rebuild(partial.entries, partial.names),
     digest: r.digest,
     size: r.size,
     diffId: error ? undefined : r.diffId,
@@ -125,7 +134,7 @@ export async function readLayer(
 }
 
 /** Facts from the entries read before an error. */
-function rebuild(entries: ScanEntry[]): LayerFacts {
+function rebuild(entries: ScanEntry[], names: NameIssue[]): LayerFacts {
   const byPath = new Map<string, number>();
   const duplicates = new Map<string, number[]>();
   for (const e of entries) {
@@ -133,5 +142,5 @@ function rebuild(entries: ScanEntry[]): LayerFacts {
     if (prev !== undefined) duplicates.set(e.path, [...(duplicates.get(e.path) ?? [prev]), e.ordinal]);
     byPath.set(e.path, e.ordinal);
   }
-  return { entries, byPath, duplicates, contentBytes: 0 };
+  return { entries, byPath, duplicates, names, contentBytes: 0 };
 }

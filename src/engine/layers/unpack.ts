@@ -18,6 +18,7 @@ import { newHasher, type DigestAlgorithm, type Hasher } from '../digest/index';
 import { decompressBlob, type DecompressOptions } from '../compress/decompress';
 import { sniffBlob, type Compression } from '../compress/detect';
 import { sliceStream } from '../io';
+import type { NameIssue } from './names';
 
 export interface UnpackOptions<T> {
   signal?: AbortSignal;
@@ -30,6 +31,11 @@ export interface UnpackOptions<T> {
   consume?: (tar: ReadableStream<Uint8Array>) => Promise<T>;
   /** Shares passes between ops: see UnpackCache. */
   cache?: UnpackCache;
+  /**
+   * With `consume`: a shared pass that parsed the tar to its end (layers/scan.ts) is enough, its name judgement
+   * (`names`) standing in for the consumer's result (verify needs only that the tar parses, and its names).
+   */
+  reuseParsed?: boolean;
   /** Tests imitate browsers' native gzip with it (compress/decompress.ts). */
   nativeGunzip?: DecompressOptions['nativeGunzip'];
   /**
@@ -54,6 +60,8 @@ export interface UnpackResult<T = unknown> {
   error?: LwError;
   /** What `consume` returned (undefined when it threw, or was not called). */
   result?: T;
+  /** From a shared pass whose consumer parsed the tar to its end: its entry names judged (layers/names.ts). */
+  names?: NameIssue[];
 }
 
 /** The shareable part of a pass that read the whole blob and decoded it to its end. */
@@ -65,8 +73,8 @@ export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions
   // The cache shares sha256 passes only (what every op asks for); another algorithm reads on its own.
   if (!cache || (opts.algorithm ?? 'sha256') !== 'sha256' || (opts.diffIdAlgorithm ?? 'sha256') !== 'sha256')
     return readOnce(blob, opts);
-  // Only digests are shared: a consumer needs the bytes themselves.
-  if (!consume) {
+  // Only digests (and a tar parse's name judgement, for reuseParsed) are shared: a consumer needs the bytes.
+  if (!consume || opts.reuseParsed) {
     const shared = cache.join(blob, onBytes);
     if (shared) {
       let d: LayerDigests | undefined;
@@ -75,7 +83,7 @@ export async function unpackLayer<T = undefined>(blob: Blob, opts: UnpackOptions
       } finally {
         shared.leave();
       }
-      if (d) {
+      if (d && (!consume || d.names)) {
         onBytes?.(d.size - shared.forwarded());
         return { ...d };
       }
@@ -315,7 +323,10 @@ interface Entry {
 }
 
 function shareable(r: UnpackResult & { diffId: string }): LayerDigests {
-  return { compression: r.compression, digest: r.digest, size: r.size, diffId: r.diffId, tarSize: r.tarSize };
+  // A pass whose consumer was the tar scan (it ended without an error, so the tar parsed to its end) shares its
+  // name judgement too.
+  const names = (r.result as { names?: NameIssue[] } | undefined)?.names;
+  return { compression: r.compression, digest: r.digest, size: r.size, diffId: r.diffId, tarSize: r.tarSize, ...(names ? { names } : {}) };
 }
 
 /** Waits for `p`, but rejects with `cancelled` as soon as the signal fires. */

@@ -1,22 +1,23 @@
-// Re-serialization of OCI JSON documents. JSON.parse keeps key insertion order and JSON.stringify writes it
-// back, so a rewritten document keeps its unknown fields and key order; only the values we change differ.
+// Re-serialization of OCI JSON documents. JSON.parse (and parseJson) keep keys in document order and
+// JSON.stringify writes them back, so a rewritten document keeps its unknown fields and key order; only the values we change differ.
 // (Caveat of JavaScript objects: integer-like keys, e.g. a label named "1", move to the front.)
 // Output is compact, as umoci, containerd and Docker write it.
 
 import { LwError } from '../errors';
-import { checkJsonDepth } from '../oci/json';
+import { decodeDoc, parseJson, type DocKind } from '../oci/json';
 
-export function parseDoc<T = Record<string, unknown>>(bytes: Uint8Array, name: string): T {
-  checkJsonDepth(bytes, name);
-  try {
-    const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as T;
-  } catch (e) {
-    throw new LwError('corrupt', `${name} is not a valid JSON document: ${(e as Error).message}`, { blob: name });
-  }
+/**
+ * Parses a document to rewrite it. With `kind`, Go's reading (oci/goschema.ts): known fields under their
+ * canonical names with the value Docker and containerd read, so a rewritten document says unambiguously what the
+ * engines saw in the original.
+ */
+export function parseDoc<T = Record<string, unknown>>(bytes: Uint8Array, name: string, kind?: DocKind): T {
+  let v = parseJson(bytes, name);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new LwError('corrupt', `${name} is not a valid JSON document: not a JSON object`, { blob: name });
+  if (kind) v = decodeDoc(v, kind, name).value;
+  return v as T;
 }
-
 export function serializeDoc(v: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(v));
 }

@@ -132,7 +132,7 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
   async function visitIndex(node: WalkNode): Promise<Descriptor> {
     const d = node.descriptor;
     const original = node.bytes!;
-    const doc = parseDoc<ImageIndex>(original, d.digest);
+    const doc = parseDoc<ImageIndex>(original, d.digest, 'index');
     let dirty = false;
     const manifests = Array.isArray(doc.manifests) ? doc.manifests : [];
     for (let i = 0; i < manifests.length; i++) {
@@ -148,7 +148,7 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
   async function visitManifest(node: WalkNode): Promise<Descriptor> {
     const d = node.descriptor;
     const original = node.bytes!;
-    const doc = parseDoc<ImageManifest>(original, d.digest);
+    const doc = parseDoc<ImageManifest>(original, d.digest, 'manifest');
     const edit = imageEdits.get(d.digest);
     let dirty = false;
     const diffIds = new Map<number, string>();
@@ -183,7 +183,7 @@ export async function rechain(archive: ImageArchive, edits: RechainEdits, opts: 
       if (!cfgBlob)
         throw new LwError('missing-blob', `The config ${cd.digest} is missing, so its diff_ids cannot be updated.`, { blob: cd.digest });
       const cfgBytes = (await readJson(cfgBlob, cd.digest)).bytes;
-      let cfg = parseDoc<ImageConfig>(cfgBytes, cd.digest);
+      let cfg = parseDoc<ImageConfig>(cfgBytes, cd.digest, 'config');
       let cfgDirty = false;
       if (diffIds.size > 0) {
         const ids = cfg.rootfs?.diff_ids;

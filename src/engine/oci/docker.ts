@@ -6,7 +6,7 @@ import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import type { FileTree } from './tree';
 import { safeJoin } from './tree';
-import { asConfig, asManifest, readJson, sniffKind } from './json';
+import { asConfig, asManifest, decodeDoc, readJson, sniffKind } from './json';
 import type { Image } from './model';
 import { makeLayer, type Layer } from './layer';
 import type { Descriptor, DockerManifestEntry, ImageManifest, Platform } from './types';
@@ -19,17 +19,29 @@ function corrupt(what: string): LwError {
   return new LwError('corrupt', `manifest.json: ${what}`, { entry: 'manifest.json' });
 }
 
-/** Validates manifest.json's shape: an array of {Config, RepoTags, Layers}. */
+/**
+ * Validates manifest.json's shape: an array of {Config, RepoTags, Layers}, read as moby's tarexport reads it
+ * (Go's encoding/json: keys match case-insensitively, so jib's lowercase `config`/`repoTags`/`layers` are the
+ * same fields; the last spelling wins). Ambiguous spellings are reported by diagnose/verify, not here.
+ */
 export function parseDockerManifest(v: unknown): DockerManifestEntry[] {
   if (!Array.isArray(v)) throw corrupt('must be a JSON array of images.');
-  return v.map((e, i) => {
-    if (typeof e !== 'object' || e === null) throw corrupt(`entry ${i} is not an object.`);
-    const { Config, RepoTags, Layers } = e as Record<string, unknown>;
+  v.forEach((e, i) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw corrupt(`entry ${i} is not an object.`);
+  });
+  let entries: Record<string, unknown>[];
+  try {
+    entries = decodeDoc(v, 'docker-manifest', 'manifest.json').value as Record<string, unknown>[];
+  } catch (e) {
+    throw corrupt((e as Error).message.replace(/^manifest\.json: /, ''));
+  }
+  return entries.map((e, i) => {
+    const { Config, RepoTags, Layers } = e;
     if (typeof Config !== 'string') throw corrupt(`entry ${i} has no "Config" path.`);
     if (!Array.isArray(Layers) || Layers.some((l) => typeof l !== 'string')) throw corrupt(`entry ${i} has no "Layers" list of paths.`);
     if (RepoTags != null && (!Array.isArray(RepoTags) || RepoTags.some((t) => typeof t !== 'string')))
       throw corrupt(`entry ${i} has a malformed "RepoTags".`);
-    return e as DockerManifestEntry;
+    return e as unknown as DockerManifestEntry;
   });
 }
 

@@ -10,6 +10,7 @@
 
 import { LwError } from '../errors';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../oci/types';
+import { referenceError } from '../oci/reference';
 
 /** Everything a user can set for a build (CLI flags, UI fields). Strings are as typed; '' means "not set". */
 export interface BuildSettings {
@@ -187,8 +188,11 @@ export function validateSettings(s: BuildSettings): { field: string; message: st
   if (s.stopSignal && !SIGNAL_RE.test(s.stopSignal.trim()))
     errors.push({ field: 'stopSignal', message: `Stop signal: "${s.stopSignal}" is not a signal name (SIGTERM, SIGRTMIN+3) or number.` });
   if (s.workdir && /[\0\n]/.test(s.workdir)) errors.push({ field: 'workdir', message: 'Working dir: must not contain NUL or newlines.' });
-  for (const t of s.tags ?? []) if (!/^[A-Za-z0-9_./:@-]+$/.test(t) || t.length > 255)
-    errors.push({ field: 'tags', message: `Tag: "${t}" may only hold letters, digits and . _ - / : @.` });
+  // The reference grammar Docker and containerd apply (oci/reference.ts): a tag they would drop is refused here.
+  for (const t of s.tags ?? []) {
+    const why = referenceError(t);
+    if (why) errors.push({ field: 'tags', message: `Tag: ${why}` });
+  }
   if (s.sourceDateEpoch !== undefined) tryIt(() => parseSourceDateEpoch(s.sourceDateEpoch));
   return errors;
 }

@@ -28,6 +28,10 @@
 // | config-missing-field          | error         | config without architecture, os or rootfs.diff_ids            | —                       |
 // | unreferenced-blob             | info          | a blob nothing in the layout refers to                        | gc                      |
 // | unsupported-entry-type        | error         | an old GNU sparse file (tar type 'S'): Docker and umoci refuse the layer | —            |
+// | ambiguous-json                | error         | a document field spelled twice with different values (ops/ambiguity.ts) | —             |
+// | name-has-nul                  | error         | a PAX name with a NUL: Go's archive/tar refuses the layer (layers/names.ts) | —         |
+// | dotdot-in-name                | warning       | `a/../b`: engines clean it and extract `b`                    | —                       |
+// | whiteout-escapes              | error         | `.wh..`/`.wh...`: Docker removes the whiteout's directory, its parent or the root | — |
 
 import { asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
@@ -48,6 +52,7 @@ export type { Severity, ProblemCode, RepairId, Problem } from './diagnose/types'
 export { OPTIONAL_REPAIRS } from './diagnose/types';
 import type { Problem, Severity } from './diagnose/types';
 import { integrityCode, sample } from './diagnose/types';
+import { archiveAmbiguities } from './ambiguity';
 
 export interface DiagnoseOptions extends OpOptions {
   /** Skip reading layers: layout checks only (fast). */
@@ -146,6 +151,8 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
     throwIfAborted(opts.signal);
     for (const p of await imageLayoutProblems(archive, archive.images[image], image, opts)) push(p);
   }
+  for (const a of await archiveAmbiguities(archive, opts))
+    push({ code: 'ambiguous-json', severity: 'error', image: a.image, blob: a.blob, paths: [a.field], message: `${a.message} The image means different things to different tools.` });
 
   const reads = new Map<string, LayerRead>();
   const layerSummaries: DiagnoseResult['layers'] = [];
@@ -189,6 +196,9 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
             (digestOk ? ' The stored layer matches its manifest digest, so the config is what is wrong. Fix: write the real diff_id into the config.' : ''),
         });
       for (const p of layerProblems(r.facts, where)) push(p);
+      // Names the engines' extractors read differently; `../` escapes are unsafe-path's (layerProblems).
+      for (const n of r.facts.names)
+        if (n.code !== 'unsafe-path') push({ ...where, code: n.code, severity: n.severity, paths: [n.stored], entries: [n.ordinal], message: `Layer ${job.layer}: ${n.message}` });
     }
     // Cross-layer rules, per image, on the merged view of the layers below.
     for (let image = 0; image < archive.images.length; image++) {

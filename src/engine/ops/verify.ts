@@ -10,6 +10,8 @@ import type { Descriptor } from '../oci/types';
 import { blobPath, layerCompression } from '../oci/types';
 import { digestAlgorithm, digestBlob } from '../digest';
 import type { UnpackCache } from '../layers/unpack';
+import { scanLayerTar } from '../layers/scan';
+import { archiveAmbiguities } from './ambiguity';
 import { integrityCode, type IntegrityCode } from './diagnose/types';
 
 /** verify speaks diagnose's vocabulary (ops/diagnose/types.ts): one code per fact, whichever verb finds it. */
@@ -138,6 +140,9 @@ async function run(archive: ImageArchive, opts: VerifyOptions): Promise<VerifyRe
     else if (s.code === 'missing-blob' || s.code === 'corrupt' || s.code === 'digest-mismatch' || s.code === 'truncated')
       problems.push({ code: integrityCode(s.code), blob: s.descriptor.digest, message: s.reason });
 
+  for (const a of await archiveAmbiguities(archive, opts))
+    problems.push({ code: 'ambiguous-json', blob: a.blob, image: a.image, message: a.message });
+
   let checked = 0;
   for (const job of jobs) {
     throwIfAborted(opts.signal);
@@ -202,7 +207,17 @@ async function checkBlob(
   if (declared === undefined)
     problems.push({ ...base, code: 'unknown-media-type', message: `${name} has media type ${d.mediaType || '(none)'}, which is not a layer type layerwright reads.` });
   const diffIdAlgorithm = job.layer.diffId !== undefined ? digestAlgorithm(job.layer.diffId) : undefined;
-  const r = await job.layer.unpack({ signal, onBytes: advance, cache, algorithm, diffIdAlgorithm });
+  // The tar is parsed to its end, as diagnose and the engines do: a layer cut inside a header whose digests were
+  // recomputed still fails here (issue 14), and names the engines read differently are judged (layers/names.ts).
+  const r = await job.layer.unpack({
+    signal,
+    onBytes: advance,
+    cache,
+    algorithm,
+    diffIdAlgorithm,
+    reuseParsed: true,
+    consume: (tar) => scanLayerTar(tar, { signal }),
+  });
   if (r.compression === 'bzip2' || r.compression === 'xz') {
     problems.push({ ...base, code: 'unknown-media-type', message: `${name} is ${r.compression}-compressed; only gzip, zstd and plain tar layers can be checked.` });
     if (digestOk && r.digest !== d.digest) problems.push(mismatch(base, 'digest-mismatch', d.digest, r.digest, name));
@@ -215,6 +230,9 @@ async function checkBlob(
     problems.push({ ...base, code: integrityCode(r.error.code), message: `${name}: ${r.error.message}` });
     return;
   }
+  for (const n of r.result?.names ?? r.names ?? [])
+    if (n.code !== 'dotdot-in-name') // a warning in diagnose: the layer still loads
+      problems.push({ ...base, code: n.code, message: `${name}: ${n.message}` });
   const diffId = job.layer.diffId;
   if (diffId !== undefined && r.diffId !== diffId)
     problems.push({

@@ -142,7 +142,7 @@ describe('openImage: OCI layout', () => {
     const built = await makeOciLayout([{ layers: SIMPLE_LAYERS, tag: 'latest', compression: 'none' }]);
     const victim = built.images[0].layerDigests[0];
     const bytes = built.files.get(blobPath(victim))!.slice();
-    bytes[600] ^= 0xff; // inside the first file's content
+    bytes[1026] ^= 0xff; // inside the first file's content (etc/ header, etc/hostname header, then its bytes)
     built.files.set(blobPath(victim), bytes);
     const v = await verify(await openImage(filesToTar(built.files), env));
     expect(v.ok).toBe(false);

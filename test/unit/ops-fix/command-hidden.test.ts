@@ -89,11 +89,16 @@ describe('diagnose: command-hidden', () => {
   });
 
   it('is not raised for an absent command', async () => {
-    for (const config of [{}, { Cmd: [] }, { Cmd: null }, { Cmd: '/bin/sh' }]) {
+    for (const config of [{}, { Cmd: [] }, { Cmd: null }]) {
       const { problems, hidden } = await problemsFor([BASE, APP_CLEAN], config);
       expect(hidden, JSON.stringify(config)).toEqual([]);
       expect(codes(problems)).toEqual(['symlink-hides-lower-files']);
     }
+  });
+
+  it('reads a string Cmd as Docker does (strslice: one argument), so `"Cmd": "/bin/sh"` is hidden too', async () => {
+    const { hidden } = await problemsFor([BASE, APP_CLEAN], { Cmd: '/bin/sh' });
+    expect(hidden).toHaveLength(1);
   });
 
   it('is not raised when the command lives in the app layer (through the symlink or at its real path)', async () => {

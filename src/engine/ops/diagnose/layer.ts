@@ -136,12 +136,12 @@ export function layerProblems(facts: LayerFacts, where: { image: number; layer: 
       code: 'unsafe-path',
       severity: 'error',
       ...where,
-      paths: escapes.map((e) => e.path),
+      paths: escapes.map((e) => e.stored ?? e.path),
       entries: escapes.map((e) => e.ordinal),
       fix: 'drop-unsafe-entries',
       message:
         `${L} holds ${escapes.length} entr${escapes.length > 1 ? 'ies' : 'y'} whose path climbs out of the root with \`../\` ` +
-        `(${sample(escapes.map((e) => e.path))}). Docker refuses the layer as a breakout attempt; containerd refuses or skips it. Fix: drop them.`,
+        `(${sample(escapes.map((e) => e.stored ?? e.path))}). Docker refuses the layer as a breakout attempt; containerd refuses or skips it. Fix: drop them.`,
     });
   if (absolute.length)
     out.push({

@@ -7,6 +7,10 @@ import type { ErrorCode } from '../../errors';
 export type Severity = 'error' | 'warning' | 'info';
 
 export type ProblemCode =
+  | 'ambiguous-json'
+  | 'name-has-nul'
+  | 'dotdot-in-name'
+  | 'whiteout-escapes'
   | 'whiteout-under-non-directory'
   | 'parent-not-directory'
   | 'dir-over-lower-symlink'
@@ -84,6 +88,8 @@ export type IntegrityCode = Extract<
   ProblemCode,
   | 'missing-blob' | 'size-mismatch' | 'digest-mismatch' | 'diffid-mismatch' | 'layer-unreadable' | 'unknown-media-type' | 'unsupported-digest'
   | 'suspicious-expansion' | 'too-large'
+  // Issue 14: what the engines read differently (ops/ambiguity.ts, layers/names.ts); verify fails on them too.
+  | 'ambiguous-json' | 'name-has-nul' | 'whiteout-escapes' | 'unsafe-path'
 >;
 
 /**
