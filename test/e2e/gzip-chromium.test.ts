@@ -85,9 +85,9 @@ it('rewrites a multi-chunk layer in the page to the same bytes as the CLI', asyn
   const problems = page.getByRole('region', { name: 'Problems' });
   await problems.getByText('whiteout-under-non-directory').first().waitFor({ timeout: 60_000 });
   await problems.getByRole('button', { name: 'Fix', exact: true }).click();
-  await page.getByRole('heading', { name: 'big-broken-fixed.tar' }).waitFor({ timeout: 120_000 });
-  await page.getByRole('region', { name: 'Problems' }).getByRole('table', { name: 'Rewritten blobs' }).waitFor();
-  const download = page.getByRole('region', { name: 'Download' });
+  await page.getByRole('heading', { name: 'big-broken.tar (fixed)' }).waitFor({ timeout: 120_000 });
+  await page.getByRole('region', { name: 'Fixed image' }).getByRole('table', { name: 'Rewritten blobs' }).waitFor();
+  const download = page.getByRole('region', { name: 'Download', exact: true });
   await download.getByLabel(/docker-archive/).check();
   const [dl] = await Promise.all([page.waitForEvent('download'), download.getByRole('button', { name: 'Download' }).click()]);
   const uiOut = join(dir, 'ui-fixed.tar');
