@@ -22,7 +22,7 @@ export const command: CliCommand = {
     '[--level N] -o OUT.tar [--format oci|docker]',
   summary: 'Layer app rootfs tarball(s) onto a base image (or scratch)',
   help: [
-    'Seed defaults: --cmd "/bin/sh", no entrypoint, tag "latest". An empty value (--cmd "") keeps the base\'s field.',
+    'Defaults: --cmd "/bin/sh", no entrypoint, tag "latest". An empty value (--cmd "") keeps the base\'s field.',
     'CMD/ENTRYPOINT are split with POSIX shell quoting; --entrypoint-args (legacy) wins over --cmd.',
     '--rootfs takes tar, tar.gz or tar.zst (as `tar -C rootfs -c .` makes it); each one becomes a layer.',
     '--usrmerge-carry: when the app turns a base directory into a symlink (bin -> usr/bin), the base files',

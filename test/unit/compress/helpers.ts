@@ -1,5 +1,10 @@
 // Shared helpers for the compress tests.
 import { randomBytes } from 'node:crypto';
+import { Rng } from '../../fuzz/lib/prng';
+
+// Seeded: a failure reproduces on the next run.
+const rng = new Rng(40);
+const random = () => rng.next();
 
 export async function readAll(s: ReadableStream<Uint8Array>): Promise<Buffer<ArrayBuffer>> {
   const parts: Uint8Array[] = [];
@@ -37,7 +42,7 @@ export function chunked(data: Uint8Array, sizes: number[]): ReadableStream<Uint8
 }
 
 export function randomSizes(count: number, max: number): number[] {
-  return Array.from({ length: count }, () => 1 + Math.floor(Math.random() * max));
+  return Array.from({ length: count }, () => 1 + Math.floor(random() * max));
 }
 
 /** Mixed content: compressible text, runs and random bytes (so every DEFLATE block type shows up). */
