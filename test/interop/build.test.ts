@@ -160,8 +160,9 @@ describe.skipIf(!ctx.available)('build: merged-usr app on a classic base, in rea
       await page.getByLabel('Tag', { exact: true }).fill('lwbuild:ui');
       await page.getByLabel('SOURCE_DATE_EPOCH').fill(SDE);
       await page.getByRole('button', { name: 'Build image' }).click();
-      await page.getByRole('heading', { name: 'lwbuild_ui-oci.tar' }).waitFor({ timeout: 120_000 });
-      const download = page.getByRole('region', { name: 'Download' });
+      // The result stays on the Build view with its own Download.
+      await page.getByRole('heading', { name: 'Last build' }).waitFor({ timeout: 120_000 });
+      const download = page.getByRole('region', { name: 'Last build' });
       await download.getByLabel(/docker-archive/).check();
       const [dl] = await Promise.all([page.waitForEvent('download'), download.getByRole('button', { name: 'Download' }).click()]);
       const saved = join(dir, 'from-ui-docker.tar');

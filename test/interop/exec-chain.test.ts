@@ -140,8 +140,8 @@ describe.skipIf(!ctx.available)('the default fix gives an image whose own comman
         expect(await problems.innerText()).toContain('exec /usr/bin/myapp: no such file or directory');
         expect(await problems.getByRole('checkbox', { name: /carry-over-hidden-files/ }).isChecked()).toBe(true);
         await problems.getByRole('button', { name: 'Fix', exact: true }).click();
-        await problems.getByRole('table', { name: 'Rewritten blobs' }).waitFor({ timeout: 120_000 });
-        const download = page.getByRole('region', { name: 'Download' });
+        await page.getByRole('region', { name: 'Fixed image' }).getByRole('table', { name: 'Rewritten blobs' }).waitFor({ timeout: 120_000 });
+        const download = page.getByRole('region', { name: 'Download', exact: true });
         await download.getByLabel(/docker-archive/).check();
         const [dl] = await Promise.all([page.waitForEvent('download'), download.getByRole('button', { name: 'Download' }).click()]);
         const saved = join(dir, `ui-fixed-${kind}.tar`);
