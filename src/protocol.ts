@@ -100,6 +100,8 @@ export type ArchiveFormat = 'oci' | 'docker';
 export interface ExportJobResult {
   blob: Blob;
   name: string;
+  /** What the writer changed or left out (e.g. zstd layers re-encoded as gzip for docker load). */
+  warnings?: string[];
 }
 
 export interface BuildJobInput {

@@ -79,7 +79,11 @@ export async function fixJob(ctx: Ctx, sessionId: string, repairIds: RepairId[])
 export async function exportJob(ctx: Ctx, sessionId: string, format: ArchiveFormat): Promise<ExportJobResult> {
   const { archive, name } = ctx.session(sessionId);
   const out = layouts.get(archive) ?? (await rechain(archive, {}, { signal: ctx.opts.signal }));
-  const blob = format === 'docker' ? await writeDockerArchive(out) : writeOciArchive(await toOciMediaTypes(out));
+  const warnings: string[] = [];
+  const blob =
+    format === 'docker'
+      ? await writeDockerArchive(out, { scratch: ctx.env.scratch, signal: ctx.opts.signal, onWarning: (m) => warnings.push(m) })
+      : writeOciArchive(await toOciMediaTypes(out));
   const base = name.replace(/(-oci|-docker)?\.(tar\.gz|tgz|tar)$/i, '');
-  return { blob, name: `${base}-${format}.tar` };
+  return { blob, name: `${base}-${format}.tar`, warnings };
 }

@@ -20,9 +20,6 @@ export const WHY = {
     'Docker < 1.10 `docker save` form (repositories + <id>/json, no manifest.json): skopeo refuses it too; moby\'s ' +
     'legacy loader still reads it, layerwright does not',
   zstdUmoci: 'reference limit: umoci 0.4.7 cannot read zstd layers (the output itself passes verify and skopeo copy)',
-  zstdDocker:
-    'fix --format docker keeps zstd layers as stored; Docker 20.10 cannot read zstd ("archive/tar: invalid tar header"), ' +
-    'Docker 23 and later can',
   nestedSkopeo:
     'reference limit: skopeo 1.9 copy cannot choose a platform through two index levels (the input fails the same way)',
   oldGnuSparse:
@@ -61,7 +58,6 @@ export const EXPECTED: Record<string, Partial<Record<Check, Expected>>> = {
   'regclient/testdata/external': artifactOnly('more than one image'),
   'dive/.data/test-oci-zstd-image.tar': {
     'fix-oci': { why: WHY.zstdUmoci, match: 'tar+zstd' },
-    'fix-docker': { why: WHY.zstdDocker, match: 'invalid tar header' },
   },
   'containers-image/oci/layout/fixtures/delete_image_multiple_images': stub('exit 1'),
   'containers-image/oci/layout/fixtures/delete_image_only_one_image': { ...stub('exit 1'), verify: { why: WHY.stubLayers, match: 'size-mismatch' } },
@@ -69,11 +65,9 @@ export const EXPECTED: Record<string, Partial<Record<Check, Expected>>> = {
 
   'built/skopeo-zstd': {
     'fix-oci': { why: WHY.zstdUmoci, match: 'tar+zstd' },
-    'fix-docker': { why: WHY.zstdDocker, match: 'invalid tar header' },
   },
   'built/skopeo-zstd-chunked': {
     'fix-oci': { why: WHY.zstdUmoci, match: 'tar+zstd' },
-    'fix-docker': { why: WHY.zstdDocker, match: 'invalid tar header' },
   },
   'built/umoci-sparse-gnu': {
     diagnose: { why: WHY.oldGnuSparse, match: 'unsupported-entry-type' },

@@ -132,7 +132,7 @@ export const command: CliCommand = {
       env,
       ctx.opts('build'),
     );
-    const blob = format === 'docker' ? await writeDockerArchive(res.out) : writeOciArchive(await toOciMediaTypes(res.out));
+    const blob = format === 'docker' ? await writeDockerArchive(res.out, { scratch: env.scratch, encoder: env, onWarning: (m) => ctx.err(`warning: ${m}`) }) : writeOciArchive(await toOciMediaTypes(res.out));
     await ctx.writeOutput(blob, out, 'write');
     if (v.json) {
       const { out: _o, ...summary } = res;

@@ -58,7 +58,7 @@ export const command: CliCommand = {
     for (const r of repairs) log(`repair ${r.id}: ${r.description}`);
 
     const result = await fix(archive, repairs, env, ctx.opts('fix'));
-    const blob = format === 'docker' ? await writeDockerArchive(result.out, { onWarning: (m) => ctx.err(`warning: ${m}`) }) : writeOciArchive(await toOciMediaTypes(result.out));
+    const blob = format === 'docker' ? await writeDockerArchive(result.out, { scratch: env.scratch, encoder: env, signal: ctx.opts('write').signal, onWarning: (m) => ctx.err(`warning: ${m}`) }) : writeOciArchive(await toOciMediaTypes(result.out));
     await ctx.writeOutput(blob, output, 'write');
 
     const fixedIds = new Set(repairs.map((r) => r.id));

@@ -8,6 +8,8 @@ import type { TarHeaderInput } from '../tar/types';
 import { readJson } from './json';
 import { pathAnnotations, reachableDigests, walkIndex } from './walk';
 import { isArtifact } from './layout';
+import { gzipZstdLayers } from './docker-layers';
+import { memoryScratch, type EncoderEnv, type Scratch } from '../env';
 import type { ImageArchive } from './archive';
 import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, Platform } from './types';
 import {
@@ -85,7 +87,15 @@ export interface DockerArchiveOptions {
   platform?: Partial<Platform>;
   /** Told what is left out (OCI artifacts: signatures, SBOMs, Helm charts, which manifest.json cannot list). */
   onWarning?: (message: string) => void;
+  /** Where zstd layers re-encoded as gzip go (OPFS / temp files); default memory, for tests and small images. */
+  scratch?: Scratch;
+  /** Deflate workers and level for that re-encoding (layers/encode.ts). */
+  encoder?: EncoderEnv;
+  signal?: AbortSignal;
 }
+
+/** What writeDockerArchive says when it re-encodes zstd layers (the CLI and the page show it). */
+export const ZSTD_REENCODED_NOTE = 'zstd layers re-encoded as gzip for docker load';
 
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 const NAME_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -151,10 +161,14 @@ async function findImages(out: LayoutOut, onWarning?: (m: string) => void): Prom
 /**
  * A docker-archive that Docker 20.10 `docker load` reads: the OCI layout (so skopeo `oci-archive:` reads it too,
  * like Docker >= 25's `docker save`) plus `manifest.json` whose Config/Layers name the blob paths. Layers stay as
- * stored (gzip included: `docker load` decompresses them and checks each diff_id). Each tag goes to the first
+ * stored (gzip included: `docker load` decompresses them and checks each diff_id), except zstd ones, which Docker
+ * 20.10 cannot read: those are re-encoded as gzip (oci/docker-layers.ts), same tar, same diff_id. Each tag goes to the first
  * image carrying it (or the one matching `opts.platform`): Docker cannot hold two images under one tag.
  */
-export async function writeDockerArchive(out: LayoutOut, opts: DockerArchiveOptions = {}): Promise<Blob> {
+export async function writeDockerArchive(input: LayoutOut, opts: DockerArchiveOptions = {}): Promise<Blob> {
+  const gz = await gzipZstdLayers(input, { scratch: opts.scratch ?? memoryScratch(), ...opts.encoder }, { signal: opts.signal });
+  if (gz.reencoded) opts.onWarning?.(`${ZSTD_REENCODED_NOTE} (${gz.reencoded}; Docker 20.10 cannot read zstd), diff_ids unchanged.`);
+  const out = gz.out;
   const images = await findImages(out, opts.onWarning);
   if (images.length === 0) throw new LwError('not-an-image', 'The index lists no image manifest to write.');
   const preferred = opts.platform ? images.find((i) => i.descriptor.platform && platformMatches(i.descriptor.platform, opts.platform!)) : undefined;

@@ -189,6 +189,7 @@ function knownLength(d: Body | undefined): number | undefined {
 /** Streaming tar writer into a sink (a scratch file, a stream controller, a hasher...). */
 export class TarWriter {
   private finished = false;
+  private copied = false;
   constructor(private readonly sink: (chunk: Uint8Array) => Promise<void> | void) {}
 
   /** Writes a header and its content; the content length must equal the size (defaults to the data length). */
@@ -211,7 +212,23 @@ export class TarWriter {
     await this.body(data, e.size, e.path);
   }
 
+  /**
+   * Copies a whole tar stream as it is, end blocks included, and finishes (finish() then adds nothing): for
+   * re-compressing a layer, whose diff_id must not change by a byte.
+   */
+  async copyArchive(tar: ReadableStream<Uint8Array>): Promise<void> {
+    const r = tar.getReader();
+    for (;;) {
+      const { done, value } = await r.read();
+      if (done) break;
+      if (value.length) await this.write(value);
+    }
+    this.finished = true;
+    this.copied = true;
+  }
+
   async finish(): Promise<void> {
+    if (this.copied) return;
     await this.write(END_OF_ARCHIVE);
     this.finished = true;
   }
