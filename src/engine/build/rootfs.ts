@@ -50,6 +50,7 @@ export async function streamToScratch(src: ReadableStream<Uint8Array>, scratch: 
 export async function indexRootfs(input: Blob, env: { scratch: Scratch }, opts: OpOptions & { name?: string } = {}): Promise<RootfsIndex> {
   const name = opts.name ?? 'rootfs';
   const compression = await sniffBlob(input);
+  // An app rootfs is a plain tarball, not a layer of an image: no Layer model wraps it, so it is read here directly.
   const tar =
     compression === 'none' ? input : await streamToScratch(decompressBlob(input, compression, { signal: opts.signal }), env.scratch, name, opts);
   let entries;

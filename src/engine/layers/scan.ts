@@ -7,7 +7,8 @@ import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import type { Compression } from '../compress/detect';
 import { cleanPath, type PathProblem } from './paths';
-import { unpackLayer, type UnpackCache, type UnpackOptions } from './unpack';
+import type { UnpackCache, UnpackOptions } from './unpack';
+import { storedBlob, type Layer } from '../oci/layer';
 import { judgeName, MAX_NAME_ISSUES, type NameIssue } from './names';
 
 export interface ScanEntry {
@@ -101,18 +102,19 @@ export interface LayerRead {
 }
 
 /**
- * Reads a stored layer exactly once (layers/unpack.ts) and learns everything diagnose needs from that one read:
+ * Reads a stored layer exactly once (the model's layer.unpack(), layers/unpack.ts) and learns everything diagnose needs from that one read:
  * the stored digest and size (hashed on the way into the decompressor), the diff_id (hashed on the way out) and
  * every entry's metadata. `onBytes` gets the stored bytes read, for progress; `cache` lets a concurrent verify
  * reuse this read's digests.
  */
 export async function readLayer(
-  blob: Blob,
+  layer: Layer,
   opts: ScanOptions & { onBytes?: (n: number) => void; cache?: UnpackCache } & Pick<UnpackOptions<unknown>, 'algorithm' | 'diffIdAlgorithm'> = {},
 ): Promise<LayerRead> {
   const { signal } = opts;
   const partial = { entries: [] as ScanEntry[], names: [] as NameIssue[] };
-  const r = await unpackLayer(blob, {
+  const blob = storedBlob(layer);
+  const r = await layer.unpack({
     signal,
     onBytes: opts.onBytes,
     cache: opts.cache,

@@ -118,6 +118,7 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
   if (compression === 'bzip2' || compression === 'xz')
     error = new LwError('unsupported-media-type', `The layer is ${compression}-compressed; engines and layerwright read only gzip, zstd and plain tar layers.`);
   else {
+    // This IS the model's read path (Layer.unpack()), so it decodes the stored blob itself.
     const out = decompressBlob(blob, compression, { signal, nativeGunzip: opts.nativeGunzip, open }).getReader();
     const readOut = async (): Promise<Uint8Array | undefined> => {
       const r = await out.read();

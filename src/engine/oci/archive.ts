@@ -13,7 +13,7 @@ import type { Descriptor, DockerManifestEntry, ImageIndex } from './types';
 
 export type { Image, ImageArchive, SkippedManifest } from './model';
 export type { Layer, LayerReadOptions } from './layer';
-export { makeLayer } from './layer';
+export { makeLayer, storedBlob } from './layer';
 import { ANY_DIGEST_RE, blobPath } from './types';
 
 export interface OpenImageOptions extends OpOptions {

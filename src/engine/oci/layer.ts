@@ -41,7 +41,11 @@ export interface Layer {
 
 export type LayerFields = Omit<Layer, 'compressed' | 'uncompressed' | 'unpack'>;
 
-function stored(layer: LayerFields): Blob {
+/**
+ * The stored blob, or `missing-blob`: the model's one check that a layer is present. Every read method starts
+ * with it; an op that must fail before it starts reading (several layers, one missing) calls it up front.
+ */
+export function storedBlob(layer: LayerFields): Blob {
   if (!layer.blob)
     throw new LwError('missing-blob', `Layer ${layer.index} (${layer.descriptor.digest}) is not in the archive.`, {
       blob: layer.descriptor.digest,
@@ -52,17 +56,17 @@ function stored(layer: LayerFields): Blob {
 
 const methods = {
   compressed(this: LayerFields, opts: LayerReadOptions = {}): ReadableStream<Uint8Array> {
-    const blob = stored(this);
+    const blob = storedBlob(this);
     const s = sliceStream(blob, { signal: opts.signal });
     const onBytes = opts.onBytes;
     if (!onBytes) return s;
     return s.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ transform: (c, ctrl) => (onBytes(c.length), ctrl.enqueue(c)) }));
   },
   uncompressed(this: LayerFields, opts: LayerReadOptions = {}): ReadableStream<Uint8Array> {
-    return decompressBlob(stored(this), undefined, { signal: opts.signal, onBytes: opts.onBytes });
+    return decompressBlob(storedBlob(this), undefined, { signal: opts.signal, onBytes: opts.onBytes });
   },
   unpack<T = undefined>(this: LayerFields, opts: UnpackOptions<T> = {}): Promise<UnpackResult<T>> {
-    return unpackLayer(stored(this), opts);
+    return unpackLayer(storedBlob(this), opts);
   },
 };
 

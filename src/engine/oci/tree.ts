@@ -273,6 +273,7 @@ async function compressedTar(input: Blob, compression: Compression, scratch: Scr
     pack = undefined;
   };
   // The uncompressed total is unknown until the end: progress reports bytes seen with total 0 ("unknown").
+  // The outer archive is not a layer (no image model exists yet), so it is decompressed and read here directly.
   const stream = decompressBlob(input, compression, { signal: opts.signal });
   try {
     for await (const item of readTar(stream, { signal: opts.signal, budget: null })) {

@@ -35,7 +35,7 @@
 
 import { asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
-import type { ImageArchive } from '../oci/archive';
+import type { ImageArchive, Layer } from '../oci/archive';
 import type { Descriptor } from '../oci/types';
 import { readLayer, type LayerRead } from '../layers/scan';
 import { digestAlgorithm } from '../digest/index';
@@ -117,16 +117,16 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
   };
 
   // Distinct layer blobs, in image order.
-  const layerJobs = new Map<string, { blob: Blob; image: number; layer: number; synthesizedDigest: boolean; diffId?: string; declared: Descriptor }>();
+  const layerJobs = new Map<string, { source: Layer; image: number; layer: number; synthesizedDigest: boolean; diffId?: string; declared: Descriptor }>();
   archive.images.forEach((img, image) => {
     for (const l of img.layers)
       if (l.blob && !layerJobs.has(l.descriptor.digest))
         layerJobs.set(l.descriptor.digest, {
-          blob: l.blob, image, layer: l.index, diffId: l.diffId, declared: l.descriptor,
+          source: l, image, layer: l.index, diffId: l.diffId, declared: l.descriptor,
           synthesizedDigest: !!l.digestFromDiffId,
         });
   });
-  const total = opts.layoutOnly ? 0 : [...layerJobs.values()].reduce((n, j) => n + j.blob.size, 0);
+  const total = opts.layoutOnly ? 0 : [...layerJobs.values()].reduce((n, j) => n + j.source.blob!.size, 0);
   let done = 0;
   let lastReport = 0;
   const onBytes = (n: number) => {
@@ -163,7 +163,7 @@ async function diagnoseAll(archive: ImageArchive, opts: DiagnoseOptions): Promis
   if (!opts.layoutOnly) {
     for (const [digest, job] of layerJobs) {
       throwIfAborted(opts.signal);
-      const r = await readLayer(job.blob, {
+      const r = await readLayer(job.source, {
         signal: opts.signal, onBytes, cache: opts.cache,
         algorithm: digestAlgorithm(digest), diffIdAlgorithm: job.diffId !== undefined ? digestAlgorithm(job.diffId) : undefined,
       });

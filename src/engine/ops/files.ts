@@ -2,7 +2,7 @@
 //  - listLayer: one layer's entries, in archive order (whiteouts marked with what they delete);
 //  - mergedView: the filesystem a container sees after layers 0..N (OCI rules, each path tagged with its layer);
 //  - extractFile: one regular file's bytes, to save it.
-// Each streams the compressed layer once (decompressBlob → readTar) and keeps only per-entry metadata, so memory
+// Each streams the layer once through the image model (layer.uncompressed() → readTar) and keeps only per-entry metadata, so memory
 // grows with the number of entries, never with the layer's size. Progress is in bytes of the *stored* layer read,
 // the only total known before reading (the uncompressed size is not stored anywhere).
 
@@ -13,7 +13,7 @@ import type { TarEntryType } from '../tar/types';
 import { ancestorsOf, cleanPath, type PathProblem } from '../layers/paths';
 import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
 import { scanBase } from '../build/basescan';
-import type { ImageArchive, Layer } from '../oci/archive';
+import { storedBlob, type ImageArchive, type Layer } from '../oci/archive';
 
 /** What a listing says of any path, whether from one layer's tar or the merged filesystem. */
 export interface EntryStat {
@@ -61,16 +61,7 @@ function imageLayer(archive: ImageArchive, imageIndex: number, layerIndex: numbe
   const layer = img.layers[layerIndex];
   if (!layer)
     throw new LwError('invalid-argument', `Image ${imageIndex} has no layer ${layerIndex} (it has ${img.layers.length}).`, { layer: layerIndex });
-  return { ...layer, blob: present(layer) };
-}
-
-function present(layer: Layer): Blob {
-  if (!layer.blob)
-    throw new LwError('missing-blob', `Layer ${layer.index} (${layer.descriptor.digest}) is missing from the archive.`, {
-      blob: layer.descriptor.digest,
-      layer: layer.index,
-    });
-  return layer.blob;
+  return { ...layer, blob: storedBlob(layer) };
 }
 
 function entryMeta(e: { type: TarEntryType; size: number; mode: number; uid: number; gid: number; mtime: number; sparse?: { realSize: number } }) {
@@ -142,7 +133,8 @@ export async function mergedView(archive: ImageArchive, imageIndex: number, upto
   if (upto < -1 || upto >= img.layers.length)
     throw new LwError('invalid-argument', `Image ${imageIndex} has no layer ${upto} (it has ${img.layers.length}).`, { layer: upto });
   const layers = img.layers.slice(0, upto + 1);
-  for (const l of layers) present(l);
+  // Fail before reading any layer when one is missing (the model's check), not after the lower ones were read.
+  for (const l of layers) storedBlob(l);
   const total = layers.reduce((s, l) => s + l.blob!.size, 0);
   const view = await scanBase(layers, { signal, onProgress });
 

@@ -8,11 +8,10 @@
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
-import { indexDescriptor, indexesAbove, type ImageArchive } from '../oci/archive';
+import { indexDescriptor, indexesAbove, storedBlob, type ImageArchive, type Layer } from '../oci/archive';
 import { MediaType, layerCompression, type Descriptor } from '../oci/types';
 import { readTar } from '../tar/reader';
 import type { TarEntry } from '../tar/types';
-import { decompressBlob } from '../compress/index';
 import { encodeLayer } from '../layers/encode';
 import { rechain, type RechainResult } from '../mutate/rechain';
 import type { BlobReplacement } from '../mutate/types';
@@ -223,8 +222,7 @@ function concat(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
  * bytes, same content); global PAX headers carried by a dropped entry move to the next kept one.
  */
 export async function rewriteLayer(
-  blob: Blob,
-  mediaType: string,
+  source: Layer,
   drop: Set<number>,
   env: { scratch: Scratch },
   opts: OpOptions & { onBytes?: (n: number) => void; append?: FsNode[] } = {},
@@ -234,7 +232,7 @@ export async function rewriteLayer(
     async (w) => {
       let ordinal = 0;
       let pendingGlobal: Uint8Array | undefined;
-      for await (const item of readTar(decompressBlob(blob, undefined, { signal: opts.signal, onBytes: opts.onBytes }), { signal: opts.signal })) {
+      for await (const item of readTar(source.uncompressed({ signal: opts.signal, onBytes: opts.onBytes }), { signal: opts.signal })) {
         throwIfAborted(opts.signal);
         const o = ordinal++;
         if (drop.has(o)) {
@@ -255,7 +253,7 @@ export async function rewriteLayer(
       if (opts.append?.length) await writeNodes(w, opts.append, { signal: opts.signal });
     },
     env,
-    { mediaType: rewrittenMediaType(mediaType), signal: opts.signal, name: 'fixed-layer' },
+    { mediaType: rewrittenMediaType(source.descriptor.mediaType), signal: opts.signal, name: 'fixed-layer' },
   );
   return { layer, dropped };
 }
@@ -284,10 +282,11 @@ export async function fix(archive: ImageArchive, repairs: Repair[], env: { scrat
   }
 
   // Where each layer digest first appears (for descriptors, config diff_ids and the report).
-  const layerAt = new Map<string, { image: number; layer: number; descriptor: Descriptor; diffId?: string; blob?: Blob }>();
+  const layerAt = new Map<string, { image: number; layer: number; descriptor: Descriptor; diffId?: string; blob?: Blob; source: Layer }>();
   archive.images.forEach((img, image) => {
     for (const l of img.layers)
-      if (!layerAt.has(l.descriptor.digest)) layerAt.set(l.descriptor.digest, { image, layer: l.index, descriptor: l.descriptor, diffId: l.diffId, blob: l.blob });
+      if (!layerAt.has(l.descriptor.digest))
+        layerAt.set(l.descriptor.digest, { image, layer: l.index, descriptor: l.descriptor, diffId: l.diffId, blob: l.blob, source: l });
   });
 
   for (const d of carry.keys()) if (!drops.has(d)) drops.set(d, new Set());
@@ -308,10 +307,11 @@ export async function fix(archive: ImageArchive, repairs: Repair[], env: { scrat
     for (const [digest, set] of drops) {
       throwIfAborted(opts.signal);
       const at = layerAt.get(digest);
-      if (!at?.blob) throw new LwError('missing-blob', `Layer ${digest} is not in the archive, so it cannot be rewritten.`, { blob: digest });
+      if (!at) throw new LwError('missing-blob', `Layer ${digest} is not in the archive, so it cannot be rewritten.`, { blob: digest });
+      storedBlob(at.source); // the model's missing-blob, before the carry-over reads the lower layers
       const ct = carry.get(digest);
       const append = ct ? await carriedNodes(archive, ct, set, env, warnings, opts) : undefined;
-      const { layer, dropped } = await rewriteLayer(at.blob, at.descriptor.mediaType, set, env, { signal: opts.signal, onBytes, append });
+      const { layer, dropped } = await rewriteLayer(at.source, set, env, { signal: opts.signal, onBytes, append });
       replace.set(digest, layer);
       rewritten.push({
         kind: 'layer', image: at.image, layer: at.layer, dropped, ...(append ? { carried: append.length } : {}),
@@ -384,7 +384,7 @@ async function carriedNodes(
 ): Promise<FsNode[]> {
   const img = archive.images[t.image ?? 0];
   const layer = img?.layers[t.layer ?? -1];
-  if (!layer?.blob || layer.descriptor.digest !== t.digest)
+  if (!layer || layer.descriptor.digest !== t.digest)
     throw new LwError('invalid-argument', `Layer ${t.layer} of image ${t.image} is not ${t.digest}.`, { blob: t.digest });
   const lower = img.layers.slice(0, layer.index);
   const view = await scanBase(lower, { signal: opts.signal });
