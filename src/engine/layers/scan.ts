@@ -47,7 +47,8 @@ export interface ScanOptions extends OpOptions {
 }
 
 /**
- * Reads every header of an uncompressed tar stream once; file contents are skipped, not buffered.
+ * Reads every header of an uncompressed tar stream once; file contents are skipped, not buffered. The stream is
+ * the one a Layer hands out (readLayer's layer.unpack() consumer), never a blob decompressed here.
  * Throws the tar reader's LwErrors (truncated/corrupt) unchanged.
  */
 export async function scanLayerTar(tar: ReadableStream<Uint8Array>, opts: ScanOptions = {}): Promise<LayerFacts> {
