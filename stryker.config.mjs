@@ -11,6 +11,8 @@ export default {
   concurrency: 2,
   timeoutMS: 20000,
   tempDirName: '.tmp/stryker',
+  // Scratch of earlier test runs (bundles with rootfs symlinks) must not be copied into the sandbox.
+  ignorePatterns: ['/.tmp'],
   reporters: ['clear-text', 'json', 'progress'],
   jsonReporter: { fileName: '.tmp/mutation/mutation.json' },
   thresholds: { high: 80, low: 60, break: null },
