@@ -16,6 +16,15 @@ describe('whiteout semantics', () => {
     expect(isWhiteout('x.wh.y')).toBe(false);
     expect(whiteoutFor('var/log/x')).toBe('var/log/.wh.x');
   });
+  it('keeps the opaque marker apart from the other reserved AUFS names, and whites out top-level paths', () => {
+    // The opaque marker starts with the reserved prefix too, but it is a whiteout engines act on.
+    expect(isReservedWhiteout('usr/.wh..wh..opq')).toBe(false);
+    expect(isReservedWhiteout('usr/.wh..wh.aufs')).toBe(true);
+    expect(isReservedWhiteout('usr/.wh.x')).toBe(false);
+    // A top-level target has no parent to prefix: `.wh.etc`, not `/.wh.etc`.
+    expect(whiteoutFor('etc')).toBe('.wh.etc');
+    expect(whiteoutTarget(whiteoutFor('etc'))).toBe('etc');
+  });
   it('cleans paths as engines do', () => {
     expect(cleanPath('./usr/bin/')).toEqual({ path: 'usr/bin' });
     expect(cleanPath('/etc/passwd')).toEqual({ path: 'etc/passwd', problem: 'absolute' });
