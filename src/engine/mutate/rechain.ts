@@ -12,7 +12,7 @@ import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import { sha256Bytes } from '../digest/index';
 import type { ImageArchive, Image } from '../oci/archive';
-import type { LayoutOut } from '../oci/write';
+import type { LayoutOut } from '../oci/types';
 import {
   AnnotationRefName,
   MediaType,

@@ -5,7 +5,7 @@
 
 import { sha256Bytes } from '../digest/index';
 import { parseDoc, serializeDoc } from '../mutate/json';
-import type { LayoutOut } from './write';
+import type { LayoutOut } from './types';
 import { MediaType, type Descriptor, type ImageIndex, type ImageManifest } from './types';
 import { reachableDigests, walkIndex } from './walk';
 

@@ -11,7 +11,7 @@ import { encodeLayer } from '../layers/encode';
 import { rechain } from '../mutate/rechain';
 import type { BlobReplacement } from '../mutate/types';
 import { openImage } from './archive';
-import type { LayoutOut } from './write';
+import type { LayoutOut } from './types';
 import { MediaType, blobPath, layerCompression } from './types';
 
 /** The zstd frame magic (RFC 8878): the bytes decide, not a media type that may lie. */

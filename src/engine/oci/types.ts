@@ -54,6 +54,13 @@ export interface ImageIndex {
   annotations?: Record<string, string>;
 }
 
+/** An image layout to write: what writeOciArchive / writeDockerArchive take and rechain and build return. */
+export interface LayoutOut {
+  /** Every blob the index reaches (indexes, manifests, configs, layers), by digest. Extra blobs are written too. */
+  blobs: Map<string, Blob>;
+  index: ImageIndex;
+}
+
 export interface ImageManifest {
   schemaVersion: 2;
   mediaType?: string;

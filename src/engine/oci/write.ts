@@ -11,7 +11,7 @@ import { isArtifact } from './layout';
 import { gzipZstdLayers } from './docker-layers';
 import { memoryScratch, type EncoderEnv, type Scratch } from '../env';
 import type { ImageArchive } from './archive';
-import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, Platform } from './types';
+import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, LayoutOut, Platform } from './types';
 import {
   MediaType,
   AnnotationContainerdName,
@@ -21,11 +21,7 @@ import {
   platformMatches,
 } from './types';
 
-export interface LayoutOut {
-  /** Every blob the index reaches (indexes, manifests, configs, layers), by digest. Extra blobs are written too. */
-  blobs: Map<string, Blob>;
-  index: ImageIndex;
-}
+export type { LayoutOut } from './types';
 
 type TarFile = { header: TarHeaderInput; body?: Blob | Uint8Array };
 

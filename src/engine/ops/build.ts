@@ -13,7 +13,7 @@ import { LwError, throwIfAborted } from '../errors';
 import type { OpOptions, Scratch } from '../env';
 import { indexesAbove, type Image, type ImageArchive } from '../oci/archive';
 import { walkIndex } from '../oci/walk';
-import type { LayoutOut } from '../oci/write';
+import type { LayoutOut } from '../oci/types';
 import {
   AnnotationBaseDigest,
   AnnotationBaseName,
