@@ -57,11 +57,15 @@ export function runJob<K extends JobName>(
   return { id, result, cancel: () => void api.cancel(id) };
 }
 
-const CODES = new Set<ErrorCode>([
-  'not-an-image', 'truncated', 'corrupt', 'digest-mismatch', 'size-mismatch', 'diffid-mismatch', 'missing-blob',
-  'unsupported-media-type', 'unsafe-path', 'symlink-loop', 'tag-not-found', 'invalid-argument', 'cancelled',
-  'write-failed', 'too-large', 'suspicious-expansion',
-]);
+// A Record, so adding an ErrorCode to the engine without listing it here fails the typecheck (an unknown code
+// would otherwise turn into "The engine failed unexpectedly").
+const KNOWN: Record<ErrorCode, true> = {
+  'not-an-image': true, truncated: true, corrupt: true, 'digest-mismatch': true, 'size-mismatch': true,
+  'diffid-mismatch': true, 'missing-blob': true, 'unsupported-media-type': true, 'unsafe-path': true,
+  'ambiguous-json': true, 'symlink-loop': true, 'tag-not-found': true, 'invalid-argument': true, cancelled: true,
+  'write-failed': true, 'too-large': true, 'suspicious-expansion': true, 'encoder-failed': true,
+};
+const CODES = new Set<string>(Object.keys(KNOWN));
 
 /** Rebuilds the typed error from what crossed the worker boundary (or wraps a worker crash). */
 export function fromWire(e: unknown): LwError {

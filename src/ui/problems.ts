@@ -28,6 +28,8 @@ const TITLES: Record<string, string> = {
   'unknown-media-type': 'An unknown media type',
   'config-missing-field': 'The config lacks a required field',
   'unreferenced-blob': 'Blobs nothing refers to',
+  'suspicious-expansion': 'A layer unpacks to far more than it stores (a decompression bomb?)',
+  'too-large': 'A layer is larger than the safety limits allow',
 };
 
 /** Why the verdict says Docker refuses (or cannot run) the image, for the first error group. */

@@ -3,6 +3,7 @@
 
 import { LwError } from '../errors';
 import { sliceStream } from '../io';
+import { joinBlobParts } from '../parts-blob';
 import {
   BLOCK,
   F,
@@ -282,5 +283,5 @@ export function tarBlob(files: { header: TarHeaderInput; body?: Blob | Uint8Arra
     if (roundUp(size) !== size) parts.push(padding(size) as Uint8Array<ArrayBuffer>);
   }
   parts.push(END_OF_ARCHIVE as Uint8Array<ArrayBuffer>);
-  return new Blob(parts);
+  return joinBlobParts(parts as (Blob | Uint8Array<ArrayBuffer>)[]); // a 4 GiB+ layer in Node: not new Blob()
 }
