@@ -31,7 +31,10 @@ interface BaseEntry {
  * The base's merged view. Entries whose path climbs out of the root with `..` are never applied (engines refuse
  * them); each is reported in `warnings` when given (code unsafe-path), so a build says what it left out.
  */
-export async function scanBase(layers: Layer[], opts: OpOptions & { warnings?: BuildWarning[] } = {}): Promise<MergedFs<FsNode>> {
+export async function scanBase(
+  layers: Layer[],
+  opts: OpOptions & { warnings?: BuildWarning[]; /** Filled with layer index -> ordinals of its escaping entries. */ unsafe?: Map<number, number[]> } = {},
+): Promise<MergedFs<FsNode>> {
   const view = new MergedFs<FsNode>();
   const total = totalSize(layers);
   let before = 0;
@@ -47,12 +50,18 @@ export async function scanBase(layers: Layer[], opts: OpOptions & { warnings?: B
       const e = item.entry;
       const ord = ordinal++;
       const c = cleanPath(e.path);
-      if (c.problem === 'escapes-root')
+      if (c.problem === 'escapes-root') {
         opts.warnings?.push({
           code: 'unsafe-path',
           path: e.path,
-          message: `Base layer ${li} holds ${JSON.stringify(e.path)}, which climbs out of the root with '..': left out (engines refuse it).`,
+          message: `Base layer ${li} holds ${JSON.stringify(e.path)}, which climbs out of the root with '..': dropped from the output (engines refuse it).`,
         });
+        if (opts.unsafe) {
+          const list = opts.unsafe.get(li) ?? [];
+          list.push(ord);
+          opts.unsafe.set(li, list);
+        }
+      }
       if (c.problem === 'escapes-root' || c.path === '') continue;
       if (isWhiteout(c.path)) {
         entries.push({ path: c.path, type: e.type, linkpath: '' });

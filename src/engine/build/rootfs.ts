@@ -13,7 +13,7 @@ import { decompressBlob } from '../compress/decompress';
 import { sniffBlob } from '../compress/detect';
 import { scanTar } from '../tar/reader';
 import { cleanPath } from '../layers/paths';
-import { isWhiteout } from '../layers/whiteout';
+import { isBareWhiteout, isWhiteout } from '../layers/whiteout';
 import { nodeFromEntry, type BuildWarning, type FsNode } from './types';
 
 export interface RootfsIndex {
@@ -79,6 +79,11 @@ export async function indexRootfs(input: Blob, env: { scratch: Scratch }, opts: 
       const t = cleanPath(e.linkpath);
       if (t.problem === 'escapes-root') throw new LwError('unsafe-path', `${name}: hardlink ${e.path} points out of the root.`, { entry: e.path });
       target = t.path;
+    }
+    // A bare `.wh.` names no file, yet Docker's extractor removes the whole directory holding it: never output.
+    if (isBareWhiteout(c.path)) {
+      warnings.push({ code: 'whiteout-in-rootfs', path: c.path, message: `${c.path} is a bare whiteout (\`.wh.\` naming no file): left out, as in a layer Docker would remove its whole directory.` });
+      continue;
     }
     const n = nodeFromEntry(e, c.path, target);
     if (e.type === 'file') n.content = tar.slice(e.dataOffset, e.dataOffset + e.size);

@@ -2,7 +2,7 @@
 // harmless what Docker or containerd act on differently. The reference is Go: archive/tar refuses a PAX `path` or
 // `linkpath` holding a NUL (ErrHeader: the whole layer fails to load), moby's UnpackLayer cleans every name with
 // filepath.Clean (so `a/../b` lands at `b`, silently), refuses names that climb out of the root, and for a
-// whiteout `.wh.<x>` removes filepath.Join(dir, x) — for `.wh..` that is the directory holding it, for `.wh...`
+// whiteout `.wh.<x>` removes filepath.Join(dir, x) — for a bare `.wh.` and for `.wh..` that is the directory holding it, for `.wh...`
 // its parent: at the top of a layer, the layer root itself or what lies above it (test/oracle checks all of it).
 // Pure functions; messages quote the stored names, never cleaned ones.
 
@@ -78,7 +78,14 @@ export function judgeName(ordinal: number, path: string, linkpath = ''): NameIss
     });
   // Whatever the entry's type: extractors decide on the name alone.
   const base = clean[clean.length - 1];
-  if (base === '.wh..' || base === '.wh...') {
+  if (base === '.wh.') {
+    // A bare whiteout names nothing: filepath.Join(dir, "") is dir itself, so moby removes the directory holding it.
+    const removes = whiteoutRemoves(path)!;
+    out.push({
+      code: 'whiteout-escapes', severity: 'error', ordinal, stored,
+      message: `The bare whiteout "${stored}" names no file: Docker's extractor removes filepath.Join(dir, "") — ${removes === '' ? 'the layer root itself (everything below it)' : `the directory "${removes}" holding it`} — instead of one file; other readers ignore it or refuse the layer.`,
+    });
+  } else if (base === '.wh..' || base === '.wh...') {
     const removes = whiteoutRemoves(path)!;
     const what =
       removes === '' ? 'the layer root itself (everything below it)'

@@ -11,6 +11,7 @@ import { isArtifact } from './layout';
 import { gzipZstdLayers } from './docker-layers';
 import { memoryScratch, type EncoderEnv, type Scratch } from '../env';
 import type { ImageArchive } from './archive';
+import { referenceError } from './reference';
 import type { Descriptor, DockerManifestEntry, ImageIndex, ImageManifest, LayoutOut, Platform } from './types';
 import {
   MediaType,
@@ -103,7 +104,7 @@ const DOMAIN_RE = /^(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+
  * reference is kept, `:latest` added when it has no tag.
  */
 export function dockerRepoTag(ref: string, repository?: string): string | undefined {
-  if (ref.includes('@')) return undefined;
+  if (ref.includes('@') || referenceError(ref)) return undefined;
   if (TAG_RE.test(ref) && !ref.includes(':')) return repository ? `${repository}:${ref}` : undefined;
   const slash = ref.lastIndexOf('/');
   const colon = ref.lastIndexOf(':');
@@ -113,6 +114,14 @@ export function dockerRepoTag(ref: string, repository?: string): string | undefi
   const domain = parts.length > 1 && DOMAIN_RE.test(parts[0]) ? parts.shift()! : undefined;
   if (!NAME_RE.test(parts.join('/'))) return undefined;
   return `${domain ? domain + '/' : ''}${parts.join('/')}:${tag}`;
+}
+
+/** Why a ref.name makes no RepoTag, in plain words (the reference grammar's own message when it is not one). */
+function whyNoRepoTag(ref: string): string {
+  const err = referenceError(ref);
+  if (err) return err.replace(/\.$/, '');
+  if (ref.includes('@')) return 'a digest reference; manifest.json lists tags only';
+  return 'not a name:tag reference';
 }
 
 interface FoundImage {
@@ -173,13 +182,20 @@ export async function writeDockerArchive(input: LayoutOut, opts: DockerArchiveOp
   const entries = new Map<FoundImage, DockerManifestEntry>();
   for (const img of ordered) {
     const tags: string[] = [];
+    const bare: string[] = [];
     for (const ref of img.refs) {
       const t = dockerRepoTag(ref, opts.repository);
+      if (t && tags.includes(t)) continue; // the same tag twice on one image (ref.name and containerd name)
       if (t && !taken.has(t)) {
         taken.add(t);
         tags.push(t);
-      }
+      } else if (t) opts.onWarning?.(`The tag ${JSON.stringify(t)} is already given to another image in this archive (Docker holds one image per tag): left out for ${img.descriptor.digest}.`);
+      else if (!referenceError(ref) && !ref.includes('@') && !ref.includes(':') && !ref.includes('/')) bare.push(ref);
+      else opts.onWarning?.(`The tag ${JSON.stringify(ref)} cannot be a Docker tag (${whyNoRepoTag(ref)}): left out of manifest.json.`);
     }
+    // A bare tag (`latest`) names no repository: said only when the image is then untagged (not our name to invent).
+    if (!tags.length && bare.length)
+      opts.onWarning?.(`The tag${bare.length > 1 ? 's' : ''} ${bare.map((b) => JSON.stringify(b)).join(', ')} name${bare.length > 1 ? '' : 's'} no repository, and Docker needs name:tag: the image loads untagged (by its ID).`);
     // An image without a tag is listed with `"RepoTags": null`, as `docker save` of an untagged image writes it.
     const entry: DockerManifestEntry = { Config: blobPath(img.manifest.config.digest), RepoTags: tags.length ? tags : null, Layers: [] };
     if (!out.blobs.has(img.manifest.config.digest))

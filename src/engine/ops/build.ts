@@ -29,7 +29,8 @@ import {
 import { sha256Bytes } from '../digest/index';
 import { encodeLayer } from '../layers/encode';
 import { rechain } from '../mutate/rechain';
-import type { AppendedLayer } from '../mutate/types';
+import type { AppendedLayer, BlobReplacement } from '../mutate/types';
+import { rewriteLayer } from './fix';
 import { indexRootfs } from '../build/rootfs';
 import { fetchBaseContent, scanBase } from '../build/basescan';
 import { ContentAccess, planLayer, type CarriedDir } from '../build/plan';
@@ -221,7 +222,17 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
 
   // 3. base view
   const baseWarnings: BuildWarning[] = [];
-  const view = inputs.base ? await scanBase(image.layers, { ...opts, warnings: baseWarnings }) : new MergedFs<FsNode>();
+  const unsafe = new Map<number, number[]>();
+  const view = inputs.base ? await scanBase(image.layers, { ...opts, warnings: baseWarnings, unsafe }) : new MergedFs<FsNode>();
+  // Escaping entries are problems, not output: the base layers holding them are rewritten without them by fix's
+  // one layer rewrite (drop-unsafe-entries); every other base layer travels unchanged.
+  const replace = new Map<string, BlobReplacement>();
+  for (const [li, ords] of unsafe) {
+    const l = image.layers[li];
+    if (!l.blob || replace.has(l.descriptor.digest)) continue;
+    const { layer } = await rewriteLayer(l.blob, l.descriptor.mediaType, new Set(ords), env, { signal: opts.signal });
+    replace.set(l.descriptor.digest, layer);
+  }
 
   // 4. layers
   const result: Omit<BuildResult, 'out' | 'manifest' | 'config' | 'tags'> = {
@@ -300,6 +311,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
   const out = await rechain(
     archive,
     {
+      replace,
       images: [
         {
           manifestDigest: image.manifestDescriptor.digest,

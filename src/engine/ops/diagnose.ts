@@ -10,7 +10,7 @@
 // | parent-not-directory          | warning/error | an entry under a symlink (warning) or file (error) of its layer| —                      |
 // | dir-over-lower-symlink        | error/warning | `lib/` (error) or `lib/x` (warning) over a lower `lib -> usr/lib` | —                   |
 // | duplicate-path                | warning       | the same path stored more than once in one layer              | drop-duplicates         |
-// | bare-whiteout                 | warning       | a `.wh.` with no name                                         | drop-bare-whiteouts     |
+// | bare-whiteout                 | error         | a `.wh.` with no name: Docker removes its whole directory     | drop-bare-whiteouts     |
 // | whiteout-without-target       | info          | a whiteout of a path no lower layer has                       | —                       |
 // | unsafe-path                   | error/warning | `../` climbing out of the root (error), absolute path (warning)| drop-unsafe-entries (../)|
 // | hardlink-target-missing       | error         | a hardlink to a path not stored earlier in the same layer     | —                       |

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { build } from '../../../src/engine/ops/build';
 import { openImage } from '../../../src/engine/oci/archive';
 import { writeOciArchive } from '../../../src/engine/oci/write';
+import { verify } from '../../../src/engine/ops/verify';
+import { diagnose } from '../../../src/engine/ops/diagnose';
 import { buildAndOpen, env, paths, readLayer, rootfsTar, type Spec } from './helpers';
 import { dir, file, layer, openBuilt } from '../layers/fixtures';
 
@@ -31,9 +33,24 @@ describe('build jail', () => {
     expect(res.conflicts.map((c) => [c.from, c.reason])).toEqual([['bin', 'bad-target']]);
   });
 
-  it('reports a base entry that climbs out of the root', async () => {
-    const { archive } = await openBuilt({ layers: [await layer([dir('etc/'), file('etc/passwd'), file('../../evil', 'x')])] });
-    const res = await build({ base: archive, rootfs: [rootfsTar([['hello', 'hi']])], settings: {} }, env);
-    expect(res.warnings.filter((w) => w.code === 'unsafe-path').map((w) => w.path)).toEqual(['../../evil']);
+  it('drops a base entry that climbs out of the root, rewriting only the base layer that holds it', async () => {
+    const clean = await layer([dir('usr/'), file('usr/ok', 'fine')]);
+    const bad = await layer([dir('etc/'), file('etc/passwd'), file('../../evil', 'x'), file('etc/after', 'kept')]);
+    const { archive } = await openBuilt({ layers: [clean, bad] });
+    const { res, archive: out, image } = await buildAndOpen({ base: archive, rootfs: [rootfsTar([['hello', 'hi']])], settings: {} });
+    const warned = res.warnings.filter((w) => w.code === 'unsafe-path');
+    expect(warned.map((w) => w.path)).toEqual(['../../evil']);
+    expect(warned[0].message).toMatch(/"\.\.\/\.\.\/evil".*dropped/);
+    expect(image.layers).toHaveLength(3);
+    // The clean base layer travels unchanged; the other loses exactly the escaping entry, keeping the rest in order.
+    expect(image.layers[0].descriptor.digest).toBe(archive.images[0].layers[0].descriptor.digest);
+    expect(image.layers[1].descriptor.digest).not.toBe(archive.images[0].layers[1].descriptor.digest);
+    const all = (await Promise.all(image.layers.map((l) => readLayer(l.blob!)))).flat();
+    expect(all.filter((e) => e.path.includes('..'))).toEqual([]);
+    expect(paths(await readLayer(image.layers[1].blob!))).toEqual(['etc/', 'etc/passwd', 'etc/after']);
+    const v = await verify(out);
+    expect(v.problems).toEqual([]);
+    expect(v.ok).toBe(true);
+    expect((await diagnose(out)).filter((p) => p.code === 'unsafe-path' || p.severity === 'error')).toEqual([]);
   });
 });

@@ -161,7 +161,7 @@ describe('diagnose + fix: the merged-usr whiteout defect', () => {
     const problems = await diagnose(archive);
     const codes = problems.map((p) => `${p.code}:${p.severity}`);
     expect(codes).toEqual(
-      expect.arrayContaining(['duplicate-path:warning', 'bare-whiteout:warning', 'hardlink-target-missing:error', 'unsafe-path:error', 'unsafe-path:warning']),
+      expect.arrayContaining(['duplicate-path:warning', 'bare-whiteout:error', 'hardlink-target-missing:error', 'unsafe-path:error', 'unsafe-path:warning']),
     );
     expect(problems.find((p) => p.code === 'hardlink-target-missing')!.paths).toEqual(['etc/link']);
     const { repairs, reopened } = await fixAll(archive);

@@ -9,6 +9,8 @@ import { join, dirname } from 'node:path';
 import { main } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/context';
 import { esc } from '../../../src/cli/escape';
+import { openImage } from '../../../src/engine/oci/archive';
+import { memoryScratch } from '../../../src/engine/env';
 import { referenceError } from '../../../src/engine/oci/reference';
 import { writeFiles } from '../../fixtures/images';
 import { tempDir } from '../../fixtures/tools';
@@ -105,6 +107,18 @@ describe('tags, outputs, scratch, signals', () => {
     expect(r.err).toMatch(/^error\[invalid-argument\]/);
     expect(r.err).toContain('../../x');
     expect(existsSync(join(d, 'o.tar'))).toBe(false);
+  });
+
+  it('fix --format docker names each tag it cannot write, on stderr, escaped', async () => {
+    const d = tempDir('sec-fix-tags');
+    const built = await layoutFiles({ layers: [await layer([file('etc/hostname', 'x')])], tag: 'UPPER:Tag\x1b[2J' });
+    await writeFiles(built.files, join(d, 'in'));
+    const r = await cli(['fix', join(d, 'in'), '--format', 'docker', '-o', join(d, 'o.tar')]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^warning: The tag "UPPER:Tag\\u001b\[2J" cannot be a Docker tag .*left out of manifest\.json/m);
+    expect(r.err).not.toContain('\x1b');
+    const back = await openImage(new Blob([readFileSync(join(d, 'o.tar'))]), { scratch: memoryScratch() });
+    expect(back.dockerManifest!.map((e) => e.RepoTags)).toEqual([null]);
   });
 
   it('-o naming the input is refused and the input is untouched', async () => {

@@ -18,6 +18,7 @@ import { goPaths, goTar, haveGo } from './oracle';
 const NAMES = [
   'a/../b', 'a/b/../../c', './a/./b/', 'a//b', '.wh..', '.wh...', 'a/.wh..', 'a/b/.wh...', 'a/.wh.x', '.wh.x',
   '../x', 'a/../../x', '/abs/x', '..', 'a/..', '.wh..wh..opq', 'a/.wh..wh..opq', 'a/.wh..wh..x', '.wh....', 'a/./.wh..',
+  '.wh.', 'a/.wh.', 'a/b/.wh.',
 ];
 
 async function rawLayer(tar: Uint8Array): Promise<BuiltLayer> {
@@ -52,6 +53,8 @@ describe('layer names judged as the engines read them', () => {
     expect(codes('a/../b')).toEqual(['dotdot-in-name']);
     expect(codes('.wh..')).toEqual(['whiteout-escapes']);
     expect(codes('.wh...')).toEqual(['whiteout-escapes']);
+    expect(codes('a/.wh.')).toEqual(['whiteout-escapes']);
+    expect(judgeName(0, 'a/.wh.')[0].message).toContain('the directory "a" holding it');
     expect(codes('a/b/.wh...')).toEqual(['whiteout-escapes']);
     expect(codes('../x')).toEqual(['unsafe-path']);
     expect(codes('a\0b')).toEqual(['name-has-nul']);
@@ -104,6 +107,7 @@ describe('layer names judged as the engines read them', () => {
       const r = await agree(await rawLayer(tar));
       const base = goClean(n).parts.at(-1);
       if (base === '.wh..' || base === '.wh...') expect(r.codes, n).toContain('whiteout-escapes');
+      if (base === '.wh.') expect(r.codes, n).toEqual(expect.arrayContaining(['whiteout-escapes', 'bare-whiteout']));
       if (goClean(n).escapes) {
         expect(r.codes, n).toContain('unsafe-path');
         expect(r.paths, n).toContain(n); // the stored name, not the cleaned one

@@ -121,15 +121,15 @@ export function layerProblems(facts: LayerFacts, where: { image: number; layer: 
   if (bare.length)
     out.push({
       code: 'bare-whiteout',
-      severity: 'warning',
+      severity: 'error', // moby removes the directory holding it (filepath.Join(dir, "")): test/oracle
       ...where,
       paths: bare.map((e) => e.path),
       entries: bare.map((e) => e.ordinal),
       fix: 'drop-bare-whiteouts',
       message:
         `${L} holds ${bare.length} bare whiteout${bare.length > 1 ? 's' : ''} (${sample(bare.map((e) => e.path))}): \`.wh.\` with no name. ` +
-        `It names no file; the OCI spec calls it invalid and engines disagree on it (some reject the layer, others act on the ` +
-        `directory holding it). Fix: drop it.`,
+        `It names no file; the OCI spec calls it invalid, and Docker's extractor removes the whole directory holding it ` +
+        `(filepath.Join(dir, "") is dir). Fix: drop it.`,
     });
   if (escapes.length)
     out.push({
