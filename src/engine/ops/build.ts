@@ -230,7 +230,7 @@ export async function build(inputs: BuildInputs, env: { scratch: Scratch }, opts
   for (const [li, ords] of unsafe) {
     const l = image.layers[li];
     if (!l.blob || replace.has(l.descriptor.digest)) continue;
-    const { layer } = await rewriteLayer(l.blob, l.descriptor.mediaType, new Set(ords), env, { signal: opts.signal });
+    const { layer } = await rewriteLayer(l, new Set(ords), env, { signal: opts.signal });
     replace.set(l.descriptor.digest, layer);
   }
 
