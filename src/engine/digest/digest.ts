@@ -5,7 +5,7 @@
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { OpOptions } from '../env';
 import { sliceStream } from '../io';
-import { toHex } from './sha256';
+import { toHex } from './block-hash';
 import { newHasher, WEBCRYPTO_NAME, type DigestAlgorithm } from './algorithm';
 
 /** Blobs up to this size are read whole and hashed by WebCrypto; larger ones are streamed. */

@@ -4,8 +4,7 @@
 // (hi, lo) in Int32Arrays and additions carry by hand. sha512 blobs are rare; this favours clarity over the
 // hand-unrolled speed of sha256.ts.
 
-import { LwError } from '../errors';
-import { toHex } from './sha256';
+import { BlockHash } from './block-hash';
 
 // Round constants: the first 64 bits of the fractional parts of the cube roots of the first 80 primes,
 // as [hi, lo] pairs.
@@ -43,74 +42,18 @@ const IV = [
   0x510e527f, 0xade682d1, 0x9b05688c, 0x2b3e6c1f, 0x1f83d9ab, 0xfb41bd6b, 0x5be0cd19, 0x137e2179,
 ];
 
-export class Sha512 {
-  private readonly h = Int32Array.from(IV); // [hi0, lo0, hi1, lo1, ...]
+export class Sha512 extends BlockHash {
+  // h holds [hi0, lo0, hi1, lo1, ...]: the digest's big-endian word order.
   private readonly wh = new Int32Array(80);
   private readonly wl = new Int32Array(80);
-  private readonly buf = new Uint8Array(128); // a partial block carried between update() calls
-  private bufLen = 0;
-  private length = 0; // total bytes (a double: exact up to 2^53)
-  private result: Uint8Array | null = null;
 
-  update(data: Uint8Array): this {
-    if (this.result) throw new LwError('invalid-argument', 'Sha512.update() called after digest().');
-    const len = data.length;
-    this.length += len;
-    let pos = 0;
-    if (this.bufLen > 0) {
-      pos = Math.min(128 - this.bufLen, len);
-      this.buf.set(data.subarray(0, pos), this.bufLen);
-      this.bufLen += pos;
-      if (this.bufLen < 128) return this;
-      this.blocks(this.buf, 0, 128);
-      this.bufLen = 0;
-    }
-    const end = pos + ((len - pos) & ~127);
-    if (end > pos) this.blocks(data, pos, end);
-    if (end < len) {
-      this.buf.set(data.subarray(end), 0);
-      this.bufLen = len - end;
-    }
-    return this;
-  }
-
-  /** Finishes the hash (padding + 128-bit length) and returns the 64-byte digest; repeatable, ends update(). */
-  digest(): Uint8Array {
-    if (this.result) return this.result.slice();
-    const bitsHi = Math.floor(this.length / 0x20000000);
-    const bitsLo = (this.length * 8) >>> 0;
-    const pad = new Uint8Array(this.bufLen < 112 ? 128 : 256);
-    pad.set(this.buf.subarray(0, this.bufLen));
-    pad[this.bufLen] = 0x80;
-    const n = pad.length; // the length field is 16 bytes; only its low 8 can be non-zero here
-    pad[n - 8] = bitsHi >>> 24;
-    pad[n - 7] = bitsHi >>> 16;
-    pad[n - 6] = bitsHi >>> 8;
-    pad[n - 5] = bitsHi;
-    pad[n - 4] = bitsLo >>> 24;
-    pad[n - 3] = bitsLo >>> 16;
-    pad[n - 2] = bitsLo >>> 8;
-    pad[n - 1] = bitsLo;
-    this.blocks(pad, 0, n);
-    const out = new Uint8Array(64);
-    for (let i = 0; i < 16; i++) {
-      const v = this.h[i];
-      out[i * 4] = v >>> 24;
-      out[i * 4 + 1] = v >>> 16;
-      out[i * 4 + 2] = v >>> 8;
-      out[i * 4 + 3] = v;
-    }
-    this.result = out;
-    return out.slice();
-  }
-
-  hex(): string {
-    return toHex(this.digest());
+  constructor() {
+    super('Sha512', 128, 16, 64, IV);
   }
 
   // Compresses the 128-byte blocks d[start..end). A 64-bit rotate right by n of (hi, lo) is, for n < 32,
   // hi' = hi>>>n | lo<<(32-n), lo' = lo>>>n | hi<<(32-n); for n ≥ 32 the halves swap first.
-  private blocks(d: Uint8Array, start: number, end: number): void {
+  protected blocks(d: Uint8Array, start: number, end: number): void {
     const wh = this.wh;
     const wl = this.wl;
     const h = this.h;
