@@ -55,16 +55,20 @@ export function layerProblems(facts: LayerFacts, where: { image: number; layer: 
     const a = facts.entries[facts.byPath.get(anc)!];
     const paths = list.map((e) => e.path);
     const firstTarget = list.map((e) => whiteoutTarget(e.path)).find((t) => t !== undefined) ?? `${anc}/…`;
+    // Same problem either way; only the explanation differs for a symlink (what each engine does with it).
+    const problem = {
+      code: 'whiteout-under-non-directory',
+      severity: 'error',
+      ...where,
+      paths,
+      entries: list.map((e) => e.ordinal),
+      fix: 'drop-redundant-whiteouts',
+    } as const;
     if (a.type === 'symlink') {
       const target = resolveLinkTarget(a.path, a.linkpath).path;
       const through = `${target}${firstTarget.slice(anc.length)}`;
       out.push({
-        code: 'whiteout-under-non-directory',
-        severity: 'error',
-        ...where,
-        paths,
-        entries: list.map((e) => e.ordinal),
-        fix: 'drop-redundant-whiteouts',
+        ...problem,
         message:
           `${L} replaces \`${anc}\` with a symlink to \`${a.linkpath}\` and also holds ${list.length} whiteout${list.length > 1 ? 's' : ''} inside it ` +
           `(${sample(paths)}). The symlink alone already hides everything the lower layers had under \`${anc}/\`, so these whiteouts are ` +
@@ -74,12 +78,7 @@ export function layerProblems(facts: LayerFacts, where: { image: number; layer: 
       });
     } else {
       out.push({
-        code: 'whiteout-under-non-directory',
-        severity: 'error',
-        ...where,
-        paths,
-        entries: list.map((e) => e.ordinal),
-        fix: 'drop-redundant-whiteouts',
+        ...problem,
         message:
           `${L} stores \`${anc}\` as a ${typeWord(a.type)} and also holds ${list.length} whiteout${list.length > 1 ? 's' : ''} under it (${sample(paths)}). ` +
           `The ${typeWord(a.type)} already replaces whatever the lower layers had at \`${anc}\`; engines cannot create the whiteouts ` +
