@@ -11,7 +11,7 @@ import {
   asLwError,
   extractFile,
   gateReads,
-  listLayer,
+  ListingCache,
   mergedView,
   openImage,
   packEntries,
@@ -61,6 +61,8 @@ interface Session {
    * both read and hash every layer, competing for the CPU when they overlap (layers/unpack.ts UnpackCache).
    */
   cache: UnpackCache;
+  /** Layer listings (metadata only), read once per session and shared by every view (ops/explore/listings.ts). */
+  listings: ListingCache;
 }
 
 /** What a job body gets: the opened sessions, the scratch, and OpOptions to hand to engine ops. */
@@ -68,7 +70,7 @@ export interface JobContext {
   env: { scratch: Scratch; deflater?: Deflater };
   opts: Required<Pick<OpOptions, 'signal'>> & OpOptions;
   session(id: string): Session;
-  addSession(s: Omit<Session, 'cache'>): string;
+  addSession(s: Omit<Session, 'cache' | 'listings'>): string;
 }
 
 const sessions = new Map<string, Session>();
@@ -114,7 +116,7 @@ function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Prom
         },
         addSession(s) {
           const id = `s${++nextSession}`;
-          sessions.set(id, { ...s, cache: new UnpackCache() });
+          sessions.set(id, { ...s, cache: new UnpackCache(), listings: new ListingCache(s.archive) });
           return id;
         },
       };
@@ -199,8 +201,8 @@ const api = {
 
   /** Files panel: one layer's entries (archive order), the merged filesystem up to a layer (packed as columns), one file's bytes. */
   listLayer: job(async (ctx, sessionId: string, image: number, layer: number) => {
-    const rows: AnyEntry[] = await listLayer(ctx.session(sessionId).archive, image, layer, ctx.opts);
-    rows.forEach((r, i) => ((r.layer = layer), (r.ordinal = i)));
+    const listed = await ctx.session(sessionId).listings.get(image, layer, ctx.opts);
+    const rows: AnyEntry[] = listed.map((r, i) => ({ ...r, layer, ordinal: i }));
     return packEntries(rows);
   }, { kind: 'user', what: 'the file listing' }),
   mergedView: job(async (ctx, sessionId: string, image: number, upto?: number) =>

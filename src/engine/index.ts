@@ -18,3 +18,4 @@ export * from './ops/diagnose';
 export * from './ops/fix';
 export * from './ops/config';
 export * from './ops/build';
+export * from './ops/explore/listings';

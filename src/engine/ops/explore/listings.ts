@@ -1,0 +1,78 @@
+// The listing cache: one layer's entries (metadata only) read once per opened archive and shared by every view that
+// needs them (the file tree, layer sizes, wasted space, packages, compare). Choosing a layer twice does not read it
+// twice. Keyed by (image, layer) of one ImageArchive; the worker keeps one cache per session.
+// A read is shared by everyone waiting for it and is cancelled only when all of them have given up; a listing that
+// failed or was cancelled is not kept, so the next request reads again.
+
+import { LwError } from '../../errors';
+import type { OpOptions } from '../../env';
+import type { ImageArchive } from '../../oci/archive';
+import { listLayer, type FileEntry } from '../files';
+
+interface Read {
+  result: Promise<FileEntry[]>;
+  controller: AbortController;
+  waiting: number;
+}
+
+const cancelled = () => new LwError('cancelled', 'The operation was cancelled.');
+
+export class ListingCache {
+  private readonly reads = new Map<string, Read>();
+
+  constructor(private readonly archive: ImageArchive) {}
+
+  /** Whether layer `layer` of image `image` is already listed (or being listed). */
+  has(image: number, layer: number): boolean {
+    return this.reads.has(`${image}/${layer}`);
+  }
+
+  /**
+   * One layer's entries, in archive order (entries[i] is tar entry i). Progress goes to the caller that started
+   * the read; one that joins a read under way waits without progress of its own.
+   */
+  get(image: number, layer: number, opts: OpOptions = {}): Promise<FileEntry[]> {
+    const key = `${image}/${layer}`;
+    let read = this.reads.get(key);
+    if (!read) {
+      const controller = new AbortController();
+      const result = listLayer(this.archive, image, layer, { onProgress: opts.onProgress, signal: controller.signal });
+      const r: Read = { result, controller, waiting: 0 };
+      read = r;
+      this.reads.set(key, r);
+      result.catch(() => this.reads.get(key) === r && this.reads.delete(key));
+    }
+    return this.wait(read, opts.signal);
+  }
+
+  /** Every layer of image `image`, bottom first (one after the other: one layer read already keeps a core busy). */
+  async all(image: number, opts: OpOptions = {}): Promise<FileEntry[][]> {
+    const n = this.archive.images[image]?.layers.length ?? 0;
+    const out: FileEntry[][] = [];
+    for (let i = 0; i < n; i++) out.push(await this.get(image, i, opts));
+    return out;
+  }
+
+  private wait(read: Read, signal: AbortSignal | undefined): Promise<FileEntry[]> {
+    if (signal?.aborted) return Promise.reject(cancelled());
+    read.waiting++;
+    return new Promise<FileEntry[]>((resolve, reject) => {
+      let done = false;
+      const leave = () => {
+        if (done) return;
+        done = true;
+        signal?.removeEventListener('abort', stop);
+        if (--read.waiting === 0 && signal?.aborted) read.controller.abort();
+      };
+      const stop = () => {
+        leave();
+        reject(cancelled());
+      };
+      signal?.addEventListener('abort', stop, { once: true });
+      read.result.then(
+        (v) => (leave(), resolve(v)),
+        (e) => (leave(), reject(e)),
+      );
+    });
+  }
+}
