@@ -19,3 +19,6 @@ export * from './ops/fix';
 export * from './ops/config';
 export * from './ops/build';
 export * from './ops/explore/listings';
+export * from './ops/explore/tree';
+export * from './ops/explore/glob';
+export * from './ops/explore/compare';
