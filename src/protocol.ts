@@ -8,6 +8,7 @@
 import type {
   BuildResult,
   BuildSettings,
+  CompareResult,
   ErrorCode,
   ErrorWhere,
   ImageArchive,
@@ -17,6 +18,7 @@ import type {
   ImageManifest,
   InspectImage,
   LayerDetail,
+  LayerMatches,
   PackedEntries,
   Problem,
   Repair,
@@ -120,6 +122,13 @@ export interface BuildJobResult {
   summary: BuildJobSummary;
 }
 
+/** One side of a compare: the merged filesystem after layer `upto` (all layers when absent; -1 = empty). */
+export interface CompareSide {
+  sessionId: string;
+  image: number;
+  upto?: number;
+}
+
 type Job<A extends unknown[], R> = (jobId: string, onProgress: ProgressCallback | undefined, ...args: A) => Promise<R>;
 
 /** What the engine worker exposes (workers/engine.worker.ts `api` satisfies this). */
@@ -142,6 +151,10 @@ export interface EngineApi {
   mergedView: Job<[sessionId: string, image: number, upto?: number], PackedEntries>;
   /** One file's bytes out of a layer. */
   extractFile: Job<[sessionId: string, image: number, layer: number, path: string, ordinal?: number], Blob>;
+  /** Two merged filesystems (of one image or two open sessions) → paths added / removed / changed. */
+  compare: Job<[before: CompareSide, after: CompareSide], CompareResult>;
+  /** Which layers hold a path matching a Filter files pattern (from the cached listings). */
+  findInLayers: Job<[sessionId: string, image: number, pattern: string], LayerMatches[]>;
   /** Aborts a running job; its promise then rejects with code 'cancelled'. */
   cancel(jobId: string): void;
   /** Forgets an opened archive (scratch files go when none is open and nothing runs). */

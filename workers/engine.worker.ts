@@ -9,6 +9,9 @@ import {
   LwError,
   UnpackCache,
   asLwError,
+  compareFilesystems,
+  compareSide,
+  findInLayers,
   extractFile,
   gateReads,
   ListingCache,
@@ -22,7 +25,7 @@ import {
   type Scratch,
   type VerifyResult,
 } from '../src/engine/index';
-import type { EngineApi, FolderInput, OpenInput, Opened, ProgressCallback, VerifySummary, WireError } from '../src/protocol';
+import type { CompareSide, EngineApi, FolderInput, OpenInput, Opened, ProgressCallback, VerifySummary, WireError } from '../src/protocol';
 import { browserScratch } from '../src/platform/browser';
 import { summarize } from './summary';
 import { Scheduler } from './schedule';
@@ -213,6 +216,16 @@ const api = {
     extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
     { kind: 'user', what: 'saving a file' },
   ),
+
+  /** File tree: compare two merged filesystems (Compare, and a layer's Show filter); which layers match a filter. */
+  compare: job(async (ctx, before: CompareSide, after: CompareSide) => {
+    const read = (s: CompareSide) => compareSide(ctx.session(s.sessionId).archive, s.image, s.upto, ctx.opts);
+    return compareFilesystems(await read(before), await read(after));
+  }, { kind: 'user', what: 'the compare' }),
+  findInLayers: job(async (ctx, sessionId: string, image: number, pattern: string) => {
+    const s = ctx.session(sessionId);
+    return findInLayers(s.listings, image, s.archive.images[image]?.layers.length ?? 0, pattern, ctx.opts);
+  }, { kind: 'user', what: 'the search' }),
 
   /** Aborts a running job; its promise then rejects with code 'cancelled'. */
   cancel(jobId: string): void {

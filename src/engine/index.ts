@@ -22,3 +22,4 @@ export * from './ops/explore/listings';
 export * from './ops/explore/tree';
 export * from './ops/explore/glob';
 export * from './ops/explore/compare';
+export * from './ops/explore/compare-read';

@@ -31,6 +31,9 @@ describe('compareFilesystems', () => {
     expect(compareFilesystems([e('a')], [e('a')]).unchanged).toBe(1);
     expect(compareFilesystems([e('a', { size: 0, source: 'x#1' })], [e('a', { size: 0, source: 'y#1' })]).unchanged).toBe(1);
     expect(compareFilesystems([e('a', { type: 'dir', size: 0 })], [e('a', { size: 0 })]).diffs[0].what).toEqual(['type']);
+    // An implied folder that is gone with its contents is not a removal of its own.
+    const gone = compareFilesystems([e('d', { type: 'dir', size: 0, implied: true }), e('d/f'), e('x', { type: 'dir', size: 0 })], []);
+    expect(gone.diffs.map((d) => d.path)).toEqual(['d/f', 'x']);
   });
 
   it('agrees with a naive reference on seeded random filesystems', () => {

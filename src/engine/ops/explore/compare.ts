@@ -11,6 +11,8 @@ import type { EntryStat } from '../files-common';
 /** A path of one side: its metadata and, when known, where its content is stored ('<blob digest>#<entry ordinal>'). */
 export interface CompareEntry extends EntryStat {
   source?: string;
+  /** A folder no layer stores (merged view): it exists because of what is in it. */
+  implied?: boolean;
 }
 
 export type DiffKind = 'added' | 'changed' | 'removed';
@@ -92,6 +94,9 @@ export function compareFilesystems(a: readonly CompareEntry[], b: readonly Compa
   }
   for (const [path, old] of before) {
     if (seen.has(path)) continue;
+    // An implied folder is listed only while something is in it; extraction would keep it once made. Its
+    // disappearance is that of its contents (reported path by path), not a removal of its own.
+    if (old.implied) continue;
     r.removed++;
     r.removedBytes += bytes(old);
     r.diffs.push({ path, kind: 'removed', type: old.type, size: bytes(old), before: stat(old), what: [] });

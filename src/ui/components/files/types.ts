@@ -1,6 +1,7 @@
-// The Files panel's row: one shape for both a layer's entries and the merged view (the worker sends either).
+// The Files panel's row: one shape for a layer's entries, the merged view and a compare's paths.
 
-import type { FileEntry, MergedEntry } from '../../../engine/ops/files';
+import type { EntryStat, FileEntry, MergedEntry } from '../../../engine/ops/files';
+import type { DiffField, DiffKind } from '../../../engine/ops/explore/compare';
 
 export type FileRow = Omit<FileEntry, 'pathProblem'> &
   Partial<Pick<MergedEntry, 'implied'>> & {
@@ -10,6 +11,15 @@ export type FileRow = Omit<FileEntry, 'pathProblem'> &
     ordinal?: number;
     pathProblem?: FileEntry['pathProblem'];
   };
+
+/** A row of the tree or list: a listing row, or a compare's path (then `change` says how it differs). */
+export type ViewRow = Omit<FileRow, 'layer'> & {
+  layer?: number;
+  change?: DiffKind;
+  what?: DiffField[];
+  /** The entry before (changed and removed paths). */
+  before?: EntryStat;
+};
 
 /** What the Layer select can show: one layer, or everything merged. */
 export type FilesChoice = { kind: 'layer'; layer: number } | { kind: 'merged' };
