@@ -6,6 +6,7 @@ import type { Component } from 'svelte';
 import type { ImageSummary, Opened } from '../protocol';
 import DownloadPanel from './components/DownloadPanel.svelte';
 import FilesPanel from './components/FilesPanel.svelte';
+import ComparePanel from './components/ComparePanel.svelte';
 
 export interface ImagePanelProps {
   opened: Opened;
@@ -20,4 +21,5 @@ export interface ImagePanel {
 export const imagePanels: ImagePanel[] = [
   { id: 'download', component: DownloadPanel },
   { id: 'files', component: FilesPanel },
+  { id: 'compare', component: ComparePanel },
 ];
