@@ -72,10 +72,9 @@ export function compareFilesystems(a: readonly CompareEntry[], b: readonly Compa
   for (const e of a) if (e.path !== '') before.set(e.path, e);
   const r: CompareResult = { added: 0, changed: 0, removed: 0, unchanged: 0, addedBytes: 0, removedBytes: 0, changedBytes: 0, diffs: [] };
   const bytes = (e: EntryStat) => (e.type === 'file' ? e.size : 0);
-  const seen = new Set<string>();
+  // Matched paths leave `before`: what is left at the end was removed. (Each side lists a path once.)
   for (const e of b) {
-    if (e.path === '' || seen.has(e.path)) continue;
-    seen.add(e.path);
+    if (e.path === '') continue;
     const old = before.get(e.path);
     if (!old) {
       r.added++;
@@ -83,6 +82,7 @@ export function compareFilesystems(a: readonly CompareEntry[], b: readonly Compa
       r.diffs.push({ path: e.path, kind: 'added', type: e.type, size: bytes(e), after: stat(e), what: [] });
       continue;
     }
+    before.delete(e.path);
     const what = differences(old, e);
     if (what.length === 0) {
       r.unchanged++;
@@ -93,7 +93,6 @@ export function compareFilesystems(a: readonly CompareEntry[], b: readonly Compa
     r.diffs.push({ path: e.path, kind: 'changed', type: e.type, size: bytes(e), before: stat(old), after: stat(e), what });
   }
   for (const [path, old] of before) {
-    if (seen.has(path)) continue;
     // An implied folder is listed only while something is in it; extraction would keep it once made. Its
     // disappearance is that of its contents (reported path by path), not a removal of its own.
     if (old.implied) continue;

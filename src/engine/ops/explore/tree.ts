@@ -62,11 +62,22 @@ export function buildTree<T extends TreeEntry>(entries: readonly T[]): Tree<T> {
   root.open = true;
   const byPath = new Map<string, TreeNode<T>>([['', root]]);
   const nodes: TreeNode<T>[] = [root];
+  // Listings come mostly grouped by folder: remember the last parent found, so most entries cost one lookup.
+  let lastDir = '';
+  let lastDirNode = root;
   const ensure = (path: string): TreeNode<T> => {
     let n = byPath.get(path);
     if (n) return n;
     const slash = path.lastIndexOf('/');
-    const parent = slash < 0 ? root : ensure(path.slice(0, slash));
+    let parent = root;
+    if (slash >= 0) {
+      const dir = path.slice(0, slash);
+      if (dir !== lastDir) {
+        lastDirNode = ensure(dir);
+        lastDir = dir;
+      }
+      parent = lastDirNode;
+    }
     n = node(path, parent);
     (parent.children ??= []).push(n);
     byPath.set(path, n);
