@@ -184,6 +184,24 @@ describe('File tree', () => {
     expect(app.problems).toEqual([]);
   });
 
+  it('marks the diagnosis problems on the paths they name (the sample image: whiteouts under a symlink)', async () => {
+    const page = app.page;
+    await page.goto(app.url);
+    await page.getByLabel('Open image', { exact: true }).setInputFiles(join(ROOT, 'dist/sample/sample-image.tar'));
+    await page.getByRole('heading', { name: 'sample-image.tar' }).waitFor();
+    await page.getByRole('region', { name: 'Problems' }).getByText(/whiteouts/).first().waitFor({ timeout: 30_000 });
+    const files = page.getByRole('region', { name: 'Files' });
+    await files.getByRole('radiogroup', { name: 'View' }).getByLabel('Tree').check();
+    await files.getByLabel('Layer', { exact: true }).selectOption('2');
+    const tree = files.getByRole('tree', { name: 'File tree' });
+    await tree.waitFor();
+    await files.getByRole('button', { name: 'Expand all' }).click();
+    const names = () => tree.getByRole('treeitem').evaluateAll((els) => els.map((e) => e.querySelector('.label')?.textContent?.trim().replace(/\s+/g, ' ')));
+    await expect.poll(names).toEqual(expect.arrayContaining(['cat removed problem', 'ls removed problem', 'sh removed problem']));
+    expect((await names()).filter((n) => n?.endsWith('problem'))).toHaveLength(3);
+    expect(app.problems).toEqual([]);
+  });
+
   it('keeps showing rows when the layer changes while the tree is scrolled', async () => {
     const page = app.page;
     const files = await open(page);
