@@ -9,6 +9,7 @@ import type { CliCommand } from './command';
 import { makeContext, processIO, type CliIO } from './context';
 import { command as build } from './commands/build';
 import { command as diagnose } from './commands/diagnose';
+import { command as diff } from './commands/diff';
 import { command as fix } from './commands/fix';
 import { command as inspect } from './commands/inspect';
 import { command as ls } from './commands/ls';
@@ -42,7 +43,7 @@ function applyLimits(values: Record<string, unknown>): Limits {
 import { esc } from './escape';
 
 /** Every verb, registered here by name (README's "Contract": these names stay stable). */
-const COMMANDS: Record<string, CliCommand> = { build, diagnose, fix, inspect, ls, verify };
+const COMMANDS: Record<string, CliCommand> = { build, diagnose, diff, fix, inspect, ls, verify };
 
 export function listVerbs(): string[] {
   return Object.keys(COMMANDS).sort();

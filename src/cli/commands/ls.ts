@@ -3,7 +3,7 @@
 
 import type { CliCommand } from '../command';
 import { LwError, throwIfAborted } from '../../engine/index';
-import { listLayer, mergedView, modeString, type FileEntry, type MergedEntry } from '../../engine/index';
+import { listLayer, mergedView, modeString, pathMatcher, type FileEntry, type MergedEntry } from '../../engine/index';
 
 function intOption(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -38,17 +38,20 @@ function line(e: FileEntry | MergedEntry, layerCol: boolean): string {
 }
 
 export const command: CliCommand = {
-  usage: 'ls IMAGE [--layer N | --merged] [--image N] [--json]',
+  usage: 'ls IMAGE [--layer N | --merged] [--image N] [--glob PATTERN] [--json]',
   summary: 'List the files of a layer, or of the merged filesystem',
   help:
     '--layer N lists layer N (0 = the bottom layer) in archive order, whiteouts marked with what they delete.\n' +
     '--merged (the default) lists what a container sees after all layers, each path with the layer it comes from.\n' +
     '--image N picks an image of a multi-image archive (0 = the first).\n' +
+    '--glob PATTERN keeps the paths the Files view\'s filter would: a leading / ignored, *.conf by base name at any\n' +
+    '  depth, etc/*.conf or **/*.so* against the whole path, plain text as a substring (a whiteout by what it deletes too).\n' +
     '--json prints rows {path, type, size, mode, uid, gid, mtime, linkpath, whiteout?, target?, layer?}.',
   options: {
     layer: { type: 'string' },
     merged: { type: 'boolean' },
     image: { type: 'string' },
+    glob: { type: 'string' },
     json: { type: 'boolean' },
   },
   positionals: [1, 1],
@@ -57,10 +60,12 @@ export const command: CliCommand = {
     const image = intOption(values.image, 'image') ?? 0;
     if (layer !== undefined && values.merged) throw new LwError('invalid-argument', 'Use --layer N or --merged, not both.');
     const archive = await ctx.openImage(positionals[0]);
-    const rows: (FileEntry | MergedEntry)[] =
+    let rows: (FileEntry | MergedEntry)[] =
       layer === undefined
         ? await mergedView(archive, image, undefined, ctx.opts('merging layers'))
         : await listLayer(archive, image, layer, ctx.opts(`reading layer ${layer}`));
+    const match = values.glob === undefined ? undefined : pathMatcher(String(values.glob));
+    if (match) rows = rows.filter((r) => match(r.path) || ('whiteout' in r && r.whiteout === 'file' && r.target !== undefined && match(r.target)));
     if (values.json) {
       ctx.outJson(rows);
       return 0;
