@@ -4,7 +4,9 @@
 //   3. Filter files: a substring, '*.conf' and '**/*.so*' over every path; Largest files;
 //   4. compare the listing with a copy where 1% of the files changed, 1% were removed and 1% added.
 // Memory is the V8 heap growth after a forced GC (run with --expose-gc: `npm run bench:tree`) while the result is
-// held. Not part of `npm test`. Numbers go to README ("File tree").
+// held. Then, unless BENCH_TREE_PAGE=0, the same layer in the production page in headless Chromium (the e2e
+// harness): list it, show the tree, Expand all, scroll to the last row; time of each and the page's JS heap.
+// Not part of `npm test`. Numbers go to README ("File tree, search and Compare").
 import { gzipSync } from 'fflate';
 import { tarBlob } from '../../src/engine/tar/writer';
 import type { TarHeaderInput } from '../../src/engine/tar/types';
@@ -17,6 +19,9 @@ import { buildTree, largestFiles, setAllOpen, visibleRows } from '../../src/engi
 import { pathMatcher } from '../../src/engine/ops/explore/glob';
 import { compareFilesystems, type CompareEntry } from '../../src/engine/ops/explore/compare';
 import { layoutFiles, type BuiltLayer } from '../unit/layers/fixtures';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startApp } from '../e2e/harness';
 
 const N = Number(process.env.BENCH_TREE_ENTRIES ?? 200_000);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -51,7 +56,8 @@ async function main() {
   const tar = new Uint8Array(await tarBlob(headers).arrayBuffer());
   const gz = gzipSync(tar, { level: 1, mtime: 0 });
   const layer: BuiltLayer = { bytes: gz, diffId: await sha256Bytes(tar), descriptor: { mediaType: MediaType.OciLayerGzip, digest: await sha256Bytes(gz), size: gz.length } };
-  const archive = await openImage((await layoutFiles({ layers: [layer] })).blob, { scratch: memoryScratch() });
+  const image = (await layoutFiles({ layers: [layer] })).blob;
+  const archive = await openImage(image, { scratch: memoryScratch() });
   console.log(`layer: ${N.toLocaleString('en')} entries, ${mb(tar.length)} tar, ${mb(gz.length)} gzip${gc ? '' : ' (no --expose-gc: memory figures are rough)'}`);
 
   let h0 = heap();
@@ -88,6 +94,57 @@ async function main() {
   h0 = heap();
   const r = time('compare (2 × 200k paths)', () => compareFilesystems(a, b));
   console.log(`  ${r.added} added, ${r.changed} changed, ${r.removed} removed; result heap +${mb(heap() - h0)}`);
+  if (process.env.BENCH_TREE_PAGE !== '0') await inPage(image);
+}
+
+/** The page: what a user waits for with a 200k-entry layer in the File tree. */
+async function inPage(image: Blob) {
+  const dir = join(ROOT, '.tmp/bench-tree');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `tree-${N}.tar`);
+  writeFileSync(path, new Uint8Array(await image.arrayBuffer()));
+  const app = await startApp();
+  try {
+    const page = app.page;
+    const cdp = await page.context().newCDPSession(page);
+    const jsHeap = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    };
+    await page.goto(app.url);
+    await page.getByLabel('Open image', { exact: true }).setInputFiles(path);
+    await page.getByRole('heading', { name: /^tree-/ }).waitFor({ timeout: 120_000 });
+    const files = page.getByRole('region', { name: 'Files' });
+    const h0 = await jsHeap();
+    const step = async (label: string, f: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await f();
+      console.log(`page: ${label.padEnd(40)} ${(performance.now() - t0).toFixed(0).padStart(6)} ms`);
+    };
+    await files.getByRole('radiogroup', { name: 'View' }).getByLabel('Tree').check();
+    const tree = files.getByRole('tree', { name: 'File tree' });
+    await step('list the layer + show the tree', async () => {
+      await files.getByLabel('Layer', { exact: true }).selectOption('0');
+      await tree.waitFor({ timeout: 120_000 });
+    });
+    console.log(`page: main-thread JS heap with the listing and tree +${mb((await jsHeap()) - h0)}`);
+    await step('Expand all (200k rows flattened)', async () => {
+      await files.getByRole('button', { name: 'Expand all' }).click();
+      await tree.locator('[role=treeitem][aria-level="4"]').first().waitFor({ timeout: 60_000 });
+    });
+    await step('scroll to the last row', async () => {
+      await tree.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+      await page.waitForFunction(() => [...document.querySelectorAll('[role=tree] [role=treeitem]')].some((e) => e.getAttribute('aria-posinset') === e.getAttribute('aria-setsize') && e.getAttribute('aria-level') === '4'), undefined, { timeout: 60_000 });
+    });
+    await step('sort by size (all open)', async () => {
+      await files.getByLabel('Sort by').selectOption('size');
+      await page.waitForTimeout(0);
+      await tree.locator('[role=treeitem]').first().waitFor();
+    });
+    console.log(`page: rows in the DOM ${await tree.locator('[role=treeitem]').count()}; JS heap +${mb((await jsHeap()) - h0)}`);
+  } finally {
+    await app.close();
+  }
 }
 
 await main();
