@@ -20,6 +20,7 @@ import type {
   LayerDetail,
   LayerMatches,
   PackedEntries,
+  PackedLayerChanges,
   Problem,
   Repair,
   RepairId,
@@ -149,6 +150,12 @@ export interface EngineApi {
   listLayer: Job<[sessionId: string, image: number, layer: number], PackedEntries>;
   /** The merged filesystem up to a layer (all layers when omitted), packed as columns. */
   mergedView: Job<[sessionId: string, image: number, upto?: number], PackedEntries>;
+  /**
+   * What each layer of an image changed against the merged filesystem below it (ops/explore/changes.ts), bottom
+   * first, packed as columns (unpackChanges); each layer's uncompressed tar size rides along. Reads every layer not
+   * yet listed (ListingCache), so the page asks on request or once the automatic diagnosis is done.
+   */
+  layerChanges: Job<[sessionId: string, image: number], PackedLayerChanges>;
   /** One file's bytes out of a layer. */
   extractFile: Job<[sessionId: string, image: number, layer: number, path: string, ordinal?: number], Blob>;
   /** Two merged filesystems (of one image or two open sessions) → paths added / removed / changed. */

@@ -18,6 +18,8 @@ import {
   mergedView,
   openImage,
   packEntries,
+  changesByLayer,
+  packChanges,
   verify as verifyOp,
   type AnyEntry,
   type ImageArchive,
@@ -212,6 +214,11 @@ const api = {
     packEntries(await mergedView(ctx.session(sessionId).archive, image, upto, ctx.opts)),
     { kind: 'user', what: 'the file listing' },
   ),
+  layerChanges: job(async (ctx, sessionId: string, image: number) => {
+    const { listings } = ctx.session(sessionId);
+    const all = await listings.all(image, ctx.opts);
+    return packChanges(changesByLayer(all), all.map((_l, i) => listings.tarSize(image, i)));
+  }, { kind: 'user', what: 'the layer changes' }),
   extractFile: job(async (ctx, sessionId: string, image: number, layer: number, path: string, ordinal?: number) =>
     extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
     { kind: 'user', what: 'saving a file' },

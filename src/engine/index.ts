@@ -19,6 +19,8 @@ export * from './ops/fix';
 export * from './ops/config';
 export * from './ops/build';
 export * from './ops/explore/listings';
+export * from './ops/explore/changes';
+export * from './ops/explore/changes-wire';
 export * from './ops/explore/tree';
 export * from './ops/explore/glob';
 export * from './ops/explore/compare';

@@ -3,6 +3,8 @@
 // twice. Keyed by (image, layer) of one ImageArchive; the worker keeps one cache per session.
 // A read is shared by everyone waiting for it and is cancelled only when all of them have given up; a listing that
 // failed or was cancelled is not kept, so the next request reads again.
+// It also notes each listed layer's uncompressed tar size (bytes out of the decompressor), which nothing stores:
+// Layer sizes shows it next to the compressed size.
 
 import { LwError } from '../../errors';
 import type { OpOptions } from '../../env';
@@ -19,6 +21,7 @@ const cancelled = () => new LwError('cancelled', 'The operation was cancelled.')
 
 export class ListingCache {
   private readonly reads = new Map<string, Read>();
+  private readonly tarSizes = new Map<string, number>();
 
   constructor(private readonly archive: ImageArchive) {}
 
@@ -36,13 +39,19 @@ export class ListingCache {
     let read = this.reads.get(key);
     if (!read) {
       const controller = new AbortController();
-      const result = listLayer(this.archive, image, layer, { onProgress: opts.onProgress, signal: controller.signal });
+      const counted = countedLayer(this.archive, image, layer, (n) => this.tarSizes.set(key, n));
+      const result = listLayer(counted, image, layer, { onProgress: opts.onProgress, signal: controller.signal });
       const r: Read = { result, controller, waiting: 0 };
       read = r;
       this.reads.set(key, r);
       result.catch(() => this.reads.get(key) === r && this.reads.delete(key));
     }
     return this.wait(read, opts.signal);
+  }
+
+  /** The uncompressed tar size of a layer listed to its end (undefined before). */
+  tarSize(image: number, layer: number): number | undefined {
+    return this.tarSizes.get(`${image}/${layer}`);
   }
 
   /** Every layer of image `image`, bottom first (one after the other: one layer read already keeps a core busy). */
@@ -75,4 +84,33 @@ export class ListingCache {
       );
     });
   }
+}
+
+/**
+ * The archive as listLayer sees it, with one layer's uncompressed() counting the bytes it hands out (the tar size,
+ * reported once the stream ends). A shallow copy: blobs and every other layer are the archive's own.
+ */
+function countedLayer(archive: ImageArchive, image: number, layer: number, done: (bytes: number) => void): ImageArchive {
+  const img = archive.images[image];
+  const l = img?.layers[layer];
+  if (!l) return archive; // listLayer says what is missing
+  const layers = [...img.layers];
+  layers[layer] = {
+    ...l,
+    uncompressed(o) {
+      let n = 0;
+      return l.uncompressed(o).pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, ctrl) {
+            n += chunk.length;
+            ctrl.enqueue(chunk);
+          },
+          flush: () => done(n),
+        }),
+      );
+    },
+  };
+  const images = [...archive.images];
+  images[image] = { ...img, layers };
+  return { ...archive, images };
 }

@@ -1,0 +1,150 @@
+// What each layer changed, against the merged filesystem below it (dive's "changes only", the Layer sizes counts,
+// the file tree's Show filter). The layer rules are the one merged model's (layers/merge.ts: whiteouts first and on
+// lower layers only, opaque dirs, replacement of a path of another type with its subtree, the parent rule); this
+// file only watches what that model removes and writes, one layer at a time, and compares before with after.
+//
+// Choices (the model has metadata only, no content digests):
+//  - a non-directory written over a path that existed below is `changed`, even when its size, mode and owner are
+//    identical (dive too counts a file written twice: the layer stores the bytes again whatever they are);
+//  - a directory written over a directory with the same mode, uid and gid is not a change (every layer stores the
+//    parents of what it adds; counting those would bury the real changes); other mode/owner changes are, and so is
+//    a directory deleted (whiteout) and written again by the same layer;
+//  - a removed directory is ONE change whose size is the total of the regular files below it; the paths under it
+//    are not listed again;
+//  - an opaque whiteout counts once in `opaqueDirs`; each lower child it hides is a `removed` change marked
+//    `opaque`, and the directory itself (kept) is marked `opaque` when it is listed (added, or re-written);
+//  - a path removed and written again in the same layer is `changed`; a path deleted by a layer and written again
+//    by a later one is `added` there (it was absent below).
+
+import type { TarEntryType } from '../../tar/types';
+import { MergedFs, type MergedNode } from '../../layers/merge';
+import { ancestorsOf, parentOf } from '../../layers/paths';
+import type { EntryStat, FileEntry } from '../files-common';
+
+export type ChangeKind = 'added' | 'changed' | 'removed';
+
+export interface PathChange {
+  /** Cleaned path, relative to the root. */
+  path: string;
+  kind: ChangeKind;
+  /** The new entry's type; for `removed`, the type of what was removed. */
+  type: TarEntryType;
+  /** The new entry's bytes, or what was removed (a directory: the total of its subtree). */
+  size: number;
+  /** What was there below this layer (changed and removed). */
+  before?: EntryStat;
+  /** Hidden by an opaque whiteout of this layer (removed), or the opaque directory itself. */
+  opaque?: boolean;
+}
+
+export interface LayerChanges {
+  layer: number;
+  added: number;
+  changed: number;
+  removed: number;
+  opaqueDirs: number;
+  addedBytes: number;
+  changedBytes: number;
+  removedBytes: number;
+  /** Sorted by path. */
+  changes: PathChange[];
+}
+
+interface Node extends MergedNode, EntryStat {
+  layer: number;
+}
+
+/** The merged model, with what each of its removals and writes replaced recorded for the current layer. */
+class Watched extends MergedFs<Node> {
+  layer = 0;
+  /** Lower paths (from layers below `layer`) this layer removed or wrote over: their state below. */
+  before = new Map<string, Node>();
+  /** Paths this layer wrote. */
+  written = new Set<string>();
+  /** Lower paths this layer deleted outright (a whiteout, a replacement), as opposed to wrote over. */
+  deleted = new Set<string>();
+
+  private keep(path: string): void {
+    const n = this.get(path);
+    if (n && n.layer < this.layer && !this.before.has(path)) this.before.set(path, n);
+  }
+
+  override remove(path: string): void {
+    if (this.get(path) && this.get(path)!.layer < this.layer) this.deleted.add(path);
+    this.keep(path);
+    for (const d of this.descendants(path)) this.keep(d);
+    super.remove(path);
+  }
+
+  override removeChildren(path: string): void {
+    for (const d of this.descendants(path)) this.keep(d);
+    super.removeChildren(path);
+  }
+
+  override put(node: Node): void {
+    this.keep(node.path);
+    this.written.add(node.path);
+    super.put(node);
+  }
+}
+
+function stat(n: Node): EntryStat {
+  return { path: n.path, type: n.type, size: n.size, mode: n.mode, uid: n.uid, gid: n.gid, mtime: n.mtime, linkpath: n.linkpath };
+}
+
+/** Each layer's changes against the merged filesystem below it, bottom layer first, in one pass over the listings. */
+export function changesByLayer(listings: FileEntry[][]): LayerChanges[] {
+  const fs = new Watched();
+  const out: LayerChanges[] = [];
+  listings.forEach((entries, layer) => {
+    fs.layer = layer;
+    fs.before = new Map();
+    fs.written = new Set();
+    fs.deleted = new Set();
+    fs.applyLayer(entries, (e, path) => ({
+      path, type: e.type, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, linkpath: e.linkpath, layer,
+    }));
+    const opaque = new Set<string>();
+    for (const e of entries) if (e.whiteout === 'opaque' && e.target !== undefined && e.pathProblem !== 'escapes-root') opaque.add(e.target);
+    out.push(compare(fs, layer, opaque));
+  });
+  return out;
+}
+
+function compare(fs: Watched, layer: number, opaque: Set<string>): LayerChanges {
+  const r: LayerChanges = { layer, added: 0, changed: 0, removed: 0, opaqueDirs: opaque.size, addedBytes: 0, changedBytes: 0, removedBytes: 0, changes: [] };
+  const gone = new Set<string>();
+  for (const p of fs.before.keys()) if (fs.get(p)?.layer !== layer) gone.add(p);
+  // A removed directory is one change carrying its subtree's bytes: each gone path adds to its topmost gone ancestor.
+  const roots = new Map<string, number>();
+  for (const p of gone) {
+    let top = p;
+    for (const a of ancestorsOf(p)) if (gone.has(a)) top = a;
+    const n = fs.before.get(p)!;
+    roots.set(top, (roots.get(top) ?? 0) + (n.type === 'file' ? n.size : 0));
+  }
+  for (const [p, bytes] of roots) {
+    const b = fs.before.get(p)!;
+    const c: PathChange = { path: p, kind: 'removed', type: b.type, size: bytes, before: stat(b) };
+    if (opaque.has(parentOf(p)) && !fs.written.has(p)) c.opaque = true;
+    r.changes.push(c);
+    r.removed++;
+    r.removedBytes += bytes;
+  }
+  for (const p of fs.written) {
+    const n = fs.get(p);
+    if (!n || n.layer !== layer) continue; // written, then replaced by a later entry of the same layer elsewhere
+    const b = fs.before.get(p);
+    const isOpaque = opaque.has(p);
+    if (b && b.type === 'dir' && n.type === 'dir' && b.mode === n.mode && b.uid === n.uid && b.gid === n.gid && !isOpaque && !fs.deleted.has(p))
+      continue;
+    const c: PathChange = { path: p, kind: b ? 'changed' : 'added', type: n.type, size: n.size };
+    if (b) c.before = stat(b);
+    if (isOpaque) c.opaque = true;
+    r.changes.push(c);
+    if (b) (r.changed++, (r.changedBytes += n.size));
+    else (r.added++, (r.addedBytes += n.size));
+  }
+  r.changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return r;
+}
