@@ -79,6 +79,16 @@ describe('Compare', () => {
     expect(await cmp.getByLabel('After').locator('option:checked').innerText()).toBe('This image: all layers');
     await cmp.getByRole('button', { name: 'Compare', exact: true }).click();
     await expect.poll(() => cmp.getByRole('status').innerText(), { timeout: 30_000 }).toContain('2 added (7 B) · 2 changed (130 B) · 2 removed (10 B)');
+
+    // The same layer in Files with Show: Removed (changes.ts): the deleted folder is one removal carrying its bytes.
+    const files = page.getByRole('region', { name: 'Files' });
+    await files.getByRole('radiogroup', { name: 'View' }).getByLabel('Tree').check();
+    await files.getByLabel('Layer', { exact: true }).selectOption('1');
+    await files.getByRole('radiogroup', { name: 'Show' }).getByLabel('Removed').check();
+    const tree = files.getByRole('tree', { name: 'File tree' });
+    const names = () => tree.getByRole('treeitem').evaluateAll((els) => els.map((e) => e.querySelector('.label')?.textContent?.trim().replace(/\s+/g, ' ')));
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['usr/', 'share/', 'doc/ removed']);
+    expect(await tree.getByRole('treeitem', { name: /^doc\/ removed/ }).innerText()).toContain('10 B');
     expect(app.problems).toEqual([]);
   });
 });

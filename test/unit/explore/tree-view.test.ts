@@ -1,7 +1,9 @@
 // The file browser's pure UI helpers: problems by path (per image, per layer, stored spellings cleaned), a compare's
 // rows for the Show filter (removed paths as what they were), the counts line.
 import { describe, expect, it } from 'vitest';
-import { cleanProblemPath, diffCounts, diffRows, problemsByPath, when } from '../../../src/ui/components/files/view';
+import { changeRows, cleanProblemPath, diffCounts, diffRows, problemsByPath, when } from '../../../src/ui/components/files/view';
+import { changesByLayer } from '../../../src/engine/ops/explore/changes';
+import type { FileEntry } from '../../../src/engine/ops/files';
 import { compareFilesystems, type CompareEntry } from '../../../src/engine/ops/explore/compare';
 import type { ProblemView } from '../../../src/protocol';
 
@@ -30,5 +32,23 @@ describe('files view helpers', () => {
     expect(diffCounts(r, (n) => `${n}b`)).toBe('1 added (2048b) · 1 changed (3b) · 1 removed (5b)');
     expect(when(0)).toBe('—');
     expect(when(1700000000)).toBe('2023-11-14 22:13');
+  });
+
+  it("turns a layer's changes (changes.ts) into Show rows with the layer's own entries and what differs", () => {
+    const f = (path: string, size: number, over: Partial<FileEntry> = {}): FileEntry => ({ path, type: 'file', size, mode: 0o644, uid: 0, gid: 0, mtime: 1, linkpath: '', ...over });
+    const d = (path: string): FileEntry => ({ ...f(path, 0), type: 'dir', mode: 0o755 });
+    const l0 = [d('etc'), f('etc/a', 5), f('etc/b', 2), d('doc'), f('doc/x', 7), f('doc/y', 3)];
+    const l1 = [f('etc/a', 5, { mode: 0o600 }), f('etc/b', 2), f('etc/c', 9), { ...f('.wh.doc', 0), whiteout: 'file' as const, target: 'doc' }];
+    const [, lc] = changesByLayer([l0, l1]);
+    const rows = changeRows(lc, l1.map((e) => ({ ...e, layer: 1 })), 'all');
+    expect(rows.map((r) => [r.path, r.change, r.size, r.what?.join(',') ?? ''])).toEqual([
+      ['doc', 'removed', 10, ''],
+      ['etc/a', 'changed', 5, 'mode'],
+      ['etc/b', 'changed', 2, 'rewritten'],
+      ['etc/c', 'added', 9, ''],
+    ]);
+    expect(rows[1].mode).toBe(0o600);
+    expect(changeRows(lc, [], 'added').map((r) => r.path)).toEqual(['etc/c']);
+    expect(diffCounts(lc, String)).toBe('1 added (9) · 2 changed (7) · 1 removed (10)');
   });
 });

@@ -1,6 +1,7 @@
 // Pure helpers of the file browser (no DOM): compare results as rows, diagnosis problems by path, dates.
 
-import type { CompareResult, DiffKind } from '../../../engine/ops/explore/compare';
+import { differences, type CompareResult, type DiffKind } from '../../../engine/ops/explore/compare';
+import type { LayerChanges } from '../../../engine/ops/explore/changes';
 import type { ProblemView } from '../../../protocol';
 import type { ViewRow } from './types';
 
@@ -24,8 +25,37 @@ export function diffRows(r: CompareResult, show: ShowKind): ViewRow[] {
   return out;
 }
 
-/** Counts line of a compare: "3 added (1.2 kB) · 1 changed · 2 removed (20 B)". */
-export function diffCounts(r: CompareResult, fmt: (n: number) => string): string {
+/** A layer's changes (changes.ts, the one function that says what a layer changed) as Show rows: added and changed
+ * paths with the layer's own entry (and what differs from the one below), removed ones as what they were (a
+ * removed folder carries the bytes of its whole subtree). */
+export function changeRows(lc: LayerChanges, entries: readonly ViewRow[], show: ShowKind): ViewRow[] {
+  const stored = new Map<string, ViewRow>();
+  for (const e of entries) if (!e.whiteout) stored.set(e.path, e); // the last entry of a path is the one that stays
+  const out: ViewRow[] = [];
+  for (const c of lc.changes) {
+    if (show !== 'all' && c.kind !== show) continue;
+    if (c.kind === 'removed') {
+      const b = c.before ?? { path: c.path, type: c.type, size: 0, mode: 0, uid: 0, gid: 0, mtime: 0, linkpath: '' };
+      out.push({ ...b, path: c.path, size: c.size, change: 'removed', before: c.before, layer: undefined });
+      continue;
+    }
+    const e = stored.get(c.path) ?? { path: c.path, type: c.type, size: c.size, mode: 0, uid: 0, gid: 0, mtime: 0, linkpath: '' };
+    const row: ViewRow = { ...e, change: c.kind };
+    if (c.kind === 'changed' && c.before) {
+      const what = differences(c.before, e);
+      // Same metadata: the layer stores the path again (its bytes are not compared).
+      row.what = what.length ? what : ['rewritten'];
+      row.before = c.before;
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+type Counts = Pick<CompareResult, 'added' | 'changed' | 'removed' | 'addedBytes' | 'changedBytes' | 'removedBytes'>;
+
+/** Counts line of a compare or a layer's changes: "3 added (1.2 kB) · 1 changed · 2 removed (20 B)". */
+export function diffCounts(r: Counts, fmt: (n: number) => string): string {
   const part = (n: number, what: string, bytes: number) => `${n.toLocaleString('en')} ${what}${bytes ? ` (${fmt(bytes)})` : ''}`;
   return [part(r.added, 'added', r.addedBytes), part(r.changed, 'changed', r.changedBytes), part(r.removed, 'removed', r.removedBytes)].join(' · ');
 }
