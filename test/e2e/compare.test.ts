@@ -5,8 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
 import { ROOT, startApp, type App } from './harness';
 import { axeViolations } from './axe';
+
+/** README screenshots: written to docs/ only when asked (UPDATE_SCREENSHOT=1), so a test run never dirties the tree. */
+async function shot(region: Locator, name: string): Promise<void> {
+  const dir = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs') : join(ROOT, '.tmp/e2e-shots');
+  mkdirSync(dir, { recursive: true });
+  await region.page().evaluate(() => document.fonts.ready);
+  const png = await region.screenshot({ path: join(dir, name) });
+  expect(png.length).toBeGreaterThan(10_000);
+}
 import { dir, file, layer, layoutFiles, wh, type E } from '../unit/layers/fixtures';
 
 const DIR = join(ROOT, '.tmp/e2e-compare');
@@ -64,6 +74,7 @@ describe('Compare', () => {
     await expect.poll(names).toEqual(['opt/ added', 'x added']);
     await show.getByLabel('Removed').check();
     await expect.poll(names).toEqual(['etc/', 'motd removed', 'usr/', 'share/', 'doc/ removed', 'a removed']);
+    await shot(cmp, 'screenshot-compare.png');
     const v = await axeViolations(page);
     expect(v, `axe-core on Compare: ${JSON.stringify(v, null, 1)}`).toEqual([]);
     expect(app.problems).toEqual([]);

@@ -12,6 +12,15 @@ import { dir, file, layer, layoutFiles, wh, type E } from '../unit/layers/fixtur
 import { formatBytes } from '../../src/engine/units';
 import { axeViolations } from './axe';
 
+/** README screenshots: written to docs/ only when asked (UPDATE_SCREENSHOT=1), so a test run never dirties the tree. */
+async function shot(region: Locator, name: string): Promise<void> {
+  const dir = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs') : join(ROOT, '.tmp/e2e-shots');
+  mkdirSync(dir, { recursive: true });
+  await region.page().evaluate(() => document.fonts.ready);
+  const png = await region.screenshot({ path: join(dir, name) });
+  expect(png.length).toBeGreaterThan(10_000);
+}
+
 const DIR = join(ROOT, '.tmp/e2e-tree');
 let app: App;
 let path: string;
@@ -68,6 +77,7 @@ describe('File tree', () => {
 
     await files.getByLabel('Sort by').selectOption('size');
     await expect.poll(() => top(tree)).toEqual(['usr/', 'etc/', 'bin/']);
+    expect([await item('usr/').getAttribute('aria-posinset'), await item('bin/').getAttribute('aria-posinset')]).toEqual(['1', '3']);
     await files.getByLabel('Sort by').selectOption('name');
     await expect.poll(() => top(tree)).toEqual(['bin/', 'etc/', 'usr/']);
 
@@ -99,12 +109,17 @@ describe('File tree', () => {
     expect(await tree.locator('[role=treeitem][tabindex="0"]').count()).toBe(1);
     // Enter selects: the file browser's selection (aria-selected) moves to it.
     await page.keyboard.press('ArrowRight');
+    await expect.poll(() => item('usr/').getAttribute('aria-expanded')).toBe('true');
+    expect(await item('usr/').locator('.twisty').innerText()).toBe('▾');
     await page.keyboard.press('ArrowRight'); // usr/bin
     await page.keyboard.press('ArrowRight');
+    await expect.poll(() => item('usr/').getAttribute('aria-expanded')).toBe('true');
+    expect(await item('usr/').locator('.twisty').innerText()).toBe('▾');
     await page.keyboard.press('ArrowRight'); // usr/bin/big
     expect(await focused(page)).toBe('big');
     await page.keyboard.press('Enter');
     await expect.poll(() => item('big').getAttribute('aria-selected')).toBe('true');
+    await shot(files, 'screenshot-tree.png');
     const v = await axeViolations(page);
     expect(v, `axe-core on the File tree: ${JSON.stringify(v, null, 1)}`).toEqual([]);
     expect(app.problems).toEqual([]);
