@@ -46,6 +46,11 @@ export interface EncodeLayerOptions extends OpOptions {
   name?: string;
   /** gzip level 0-9 (default: env.gzipLevel, else LAYER_GZIP_LEVEL). */
   level?: number;
+  /**
+   * The gzip encoder to use instead of the chunked one (fix's deflate splicer, compress/splice.ts): tar bytes in,
+   * gzip out. The decode guard checks its output like any other.
+   */
+  gzip?: TransformStream<Uint8Array, Uint8Array>;
 }
 
 /** Chunks below this are merged before hashing/deflating: per-chunk overhead dominates on 512-byte headers. */
@@ -75,7 +80,7 @@ export async function encodeLayer(
   const input = new TransformStream<Uint8Array, Uint8Array>();
   let chain = input.readable.pipeThrough(diff.stream);
   const guard = compression === 'gzip' ? decodeGuard() : undefined;
-  if (guard) chain = chain.pipeThrough(gzipStream({ level, deflater: env.deflater })).pipeThrough(guard.tap);
+  if (guard) chain = chain.pipeThrough(opts.gzip ?? gzipStream({ level, deflater: env.deflater })).pipeThrough(guard.tap);
   chain = chain.pipeThrough(stored.stream);
   const piped = chain.pipeTo(new WritableStream<Uint8Array>({ write: (c) => file.write(c) }));
   piped.catch(() => {}); // observed below; avoid an unhandled rejection while the writer is still busy

@@ -1,14 +1,19 @@
 // fix, layer rewriting: one streaming pass over a layer that drops entries (kept ones copied with their original
 // header bytes) and may append carried-over files; re-compressed deterministically (layers/encode.ts). The layer
 // is read through the image model (layer.uncompressed()), like every other op.
+// A gzip layer is not deflated again as a whole: the kept entries are the source's bytes, so the deflate splicer
+// (compress/splice.ts) copies the source's compressed blocks for them and deflates only the regions around the
+// dropped entries and the appended ones. The tar written is the same either way; only the gzip bytes differ.
 
 import { LwError, throwIfAborted } from '../errors';
-import type { OpOptions, Scratch } from '../env';
+import type { EncoderEnv, OpOptions, Scratch } from '../env';
 import type { ImageArchive, Layer } from '../oci/archive';
 import { MediaType, layerCompression } from '../oci/types';
 import { readTar } from '../tar/reader';
 import type { TarEntry } from '../tar/types';
-import { encodeLayer } from '../layers/encode';
+import { LAYER_GZIP_LEVEL, encodeLayer } from '../layers/encode';
+import { openSplice, type SpliceStats, type Splicer } from '../compress/splice';
+import { roundUp } from '../tar/header';
 import type { BlobReplacement } from '../mutate/types';
 import { cleanPath } from '../layers/paths';
 import { isWhiteout } from '../layers/whiteout';
@@ -46,20 +51,53 @@ function concat(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
 }
 
 /**
+ * The splicer for a rewrite of `source`, when its compressed blocks can be reused: a gzip layer written as gzip
+ * at our default level (an explicit level asks for every byte at that level: the full re-encode).
+ */
+async function splicerFor(source: Layer, mediaType: string, env: EncoderEnv, signal?: AbortSignal): Promise<Splicer | undefined> {
+  if (env.gzipLevel !== undefined || !source.blob) return undefined;
+  if (layerCompression(source.descriptor.mediaType) !== 'gzip' || layerCompression(mediaType) !== 'gzip') return undefined;
+  return openSplice(source.blob, { level: LAYER_GZIP_LEVEL, deflater: env.deflater, signal });
+}
+
+/**
  * Rewrites one layer without the entries at `drop` (ordinals). Kept entries are copied verbatim (original header
- * bytes, same content); global PAX headers carried by a dropped entry move to the next kept one.
+ * bytes, same content); global PAX headers carried by a dropped entry move to the next kept one. `splice` says
+ * how much of the source's compressed data was reused, when it was spliced.
  */
 export async function rewriteLayer(
   source: Layer,
   drop: Set<number>,
-  env: { scratch: Scratch },
-  opts: OpOptions & { onBytes?: (n: number) => void; append?: FsNode[] } = {},
+  env: { scratch: Scratch } & EncoderEnv,
+  opts: OpOptions & { onBytes?: (n: number) => void; append?: FsNode[]; splice?: boolean } = {},
+): Promise<{ layer: BlobReplacement & { diffId: string }; dropped: number; splice?: SpliceStats }> {
+  const mediaType = rewrittenMediaType(source.descriptor.mediaType);
+  const splicer = opts.splice === false ? undefined : await splicerFor(source, mediaType, env, opts.signal);
+  try {
+    const r = await rewrite(source, drop, env, opts, mediaType, splicer);
+    return splicer ? { ...r, splice: splicer.stats() } : r;
+  } catch (e) {
+    // Splicing trusts that a kept entry's bytes are the source's; padding a writer filled with something other
+    // than zeros breaks that, and the decode guard fails the layer: write it again the ordinary way.
+    if (!splicer || !(e instanceof LwError) || e.code !== 'encoder-failed') throw e;
+    return rewrite(source, drop, env, opts, mediaType, undefined);
+  }
+}
+
+async function rewrite(
+  source: Layer,
+  drop: Set<number>,
+  env: { scratch: Scratch } & EncoderEnv,
+  opts: OpOptions & { onBytes?: (n: number) => void; append?: FsNode[] },
+  mediaType: string,
+  splicer: Splicer | undefined,
 ): Promise<{ layer: BlobReplacement & { diffId: string }; dropped: number }> {
   let dropped = 0;
   const layer = await encodeLayer(
     async (w) => {
       let ordinal = 0;
       let pendingGlobal: Uint8Array | undefined;
+      let at = 0; // offset in the new tar
       for await (const item of readTar(source.uncompressed({ signal: opts.signal, onBytes: opts.onBytes }), { signal: opts.signal })) {
         throwIfAborted(opts.signal);
         const o = ordinal++;
@@ -70,10 +108,15 @@ export async function rewriteLayer(
           continue;
         }
         let e: TarEntry = item.entry;
+        const len = e.raw.length + roundUp(e.size); // header blocks, content, padding: the source's bytes
         if (pendingGlobal) {
           e = { ...e, raw: concat(pendingGlobal, e.raw) };
+          at += pendingGlobal.length;
           pendingGlobal = undefined;
         }
+        // Said before the bytes are written, as the splicer needs.
+        if (item.entry.dataOffset - item.entry.offset === item.entry.raw.length) splicer?.same(at, item.entry.offset, len);
+        at += len;
         await w.addRaw(e, item.data());
       }
       if (dropped !== drop.size)
@@ -81,7 +124,7 @@ export async function rewriteLayer(
       if (opts.append?.length) await writeNodes(w, opts.append, { signal: opts.signal });
     },
     env,
-    { mediaType: rewrittenMediaType(source.descriptor.mediaType), signal: opts.signal, name: 'fixed-layer' },
+    { mediaType, signal: opts.signal, name: 'fixed-layer', gzip: splicer?.stream },
   );
   return { layer, dropped };
 }
