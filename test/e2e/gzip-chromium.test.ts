@@ -1,6 +1,8 @@
 // Issue 13: a sample of the gzip encoder's outputs (the property test's seeded cases, at every level, across chunk
 // joins) must decode in Chromium's native DecompressionStream — the decoder the page itself reads layers with —
 // to exactly the input (SHA-256 compared in the page with WebCrypto).
+// Issue 11: a sample of deflate-spliced outputs (copied source blocks of gzip, Python zlib with sync/full flushes,
+// Node's zlib, fflate and our own encoder, joined to re-deflated regions) decodes in Chromium to the edited bytes.
 // Issue 11: a multi-chunk layer rewritten by the page (deflated by its Web Worker pool, checked by the guard) is
 // byte-identical to the one the CLI writes (worker_threads): same layer digests, same manifest digest.
 import { createHash } from 'node:crypto';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { encode, makeCase, realTar } from '../unit/compress/property';
+import { makeSpliceCase, sources, splice } from '../unit/compress/splice-cases';
 import { file, layer, layoutFiles } from '../unit/layers/fixtures';
 import { APP, BASE } from '../unit/ops-fix/seedlike';
 import { ROOT, startApp, type App } from './harness';
@@ -21,20 +24,13 @@ afterAll(async () => {
   await app?.close();
 });
 
-it('decodes a sample of encoder outputs in Chromium to their inputs', async () => {
+type Sample = { seed: number; gz: string; sha: string };
+
+/** Decodes each sample with the page's DecompressionStream; returns the SHA-256 of what came out. */
+async function decodeInPage(cases: Sample[]) {
   const { page } = app;
   await page.goto(app.url);
-  const cases: { seed: number; gz: string; sha: string }[] = [];
-  const levels = new Set<number>();
-  // Seeds picked by a stride so the sample spans kinds, levels, chunk sizes and multi-chunk inputs.
-  for (let seed = 7; cases.length < 80; seed += 61) {
-    const c = makeCase(seed);
-    const gz = await encode(c.data, c.level, c.chunkSize, c.pushes);
-    levels.add(c.level);
-    cases.push({ seed, gz: gz.toString('base64'), sha: createHash('sha256').update(c.data).digest('hex') });
-  }
-  expect(levels.size).toBe(10);
-  const results = await page.evaluate(async (list) => {
+  return page.evaluate(async (list) => {
     const out: { seed: number; sha: string; error?: string }[] = [];
     for (const c of list) {
       try {
@@ -48,6 +44,39 @@ it('decodes a sample of encoder outputs in Chromium to their inputs', async () =
     }
     return out;
   }, cases);
+}
+
+it('decodes a sample of encoder outputs in Chromium to their inputs', async () => {
+  const cases: Sample[] = [];
+  const levels = new Set<number>();
+  // Seeds picked by a stride so the sample spans kinds, levels, chunk sizes and multi-chunk inputs.
+  for (let seed = 7; cases.length < 80; seed += 61) {
+    const c = makeCase(seed);
+    const gz = await encode(c.data, c.level, c.chunkSize, c.pushes);
+    levels.add(c.level);
+    cases.push({ seed, gz: gz.toString('base64'), sha: createHash('sha256').update(c.data).digest('hex') });
+  }
+  expect(levels.size).toBe(10);
+  const results = await decodeInPage(cases);
+  expect(results).toEqual(cases.map((c) => ({ seed: c.seed, sha: c.sha })));
+  expect(app.foreign).toEqual([]);
+});
+
+it('decodes a sample of spliced gzip streams in Chromium to the edited bytes', async () => {
+  const picked = Array.from({ length: 60 }, (_, i) => makeSpliceCase(11 + 47 * i));
+  const srcs = await sources(picked);
+  const cases: Sample[] = [];
+  const encoders = new Set<string>();
+  let copied = 0;
+  for (let i = 0; i < picked.length; i++) {
+    const { gz, data, stats } = await splice(srcs[i], picked[i].old, picked[i]);
+    encoders.add(picked[i].encoder);
+    copied += stats.copied;
+    cases.push({ seed: picked[i].seed, gz: gz.toString('base64'), sha: createHash('sha256').update(data).digest('hex') });
+  }
+  expect(encoders.size).toBe(7);
+  expect(copied).toBeGreaterThan(0);
+  const results = await decodeInPage(cases);
   expect(results).toEqual(cases.map((c) => ({ seed: c.seed, sha: c.sha })));
   expect(app.foreign).toEqual([]);
 });
