@@ -14,7 +14,7 @@
 
 import { throwIfAborted } from '../errors';
 import { crc32 } from './crc32';
-import { GZIP_CHUNK, checkLevel, inlineDeflater, type Deflater } from './gzip';
+import { GZIP_CHUNK, checkLevel, inlineDeflater, type DeflatedChunk, type Deflater } from './gzip';
 import { BitCopy, SourceBlocks, deflateStart, type SourceBlock } from './splice-source';
 
 const WINDOW = 32 * 1024;
@@ -119,15 +119,24 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
     pend -= n;
     e += n;
   };
+  // Chunks being deflated (by the pool, possibly in parallel), written out in order; everything else written
+  // out waits for them (drain) so the output stays in stream order.
+  const maxInFlight = Math.max(1, 2 * deflater.concurrency);
+  const inflight: Promise<DeflatedChunk>[] = [];
+  const drain = async (keep = 0) => {
+    while (inflight.length > keep) emit((await inflight.shift()!).piece);
+  };
   /** Deflates [e, to) in chunks counted from e. */
   const deflateTo = async (to: number) => {
     while (e < to) {
       throwIfAborted(opts.signal);
       const n = Math.min(chunk, to - e);
-      const r = await deflater.deflate({ data: pb.slice(hl, hl + n), dict: pb.slice(0, hl), level });
-      emit(r.piece);
+      const p = deflater.deflate({ data: pb.slice(hl, hl + n), dict: pb.slice(0, hl), level });
+      p.catch(() => {}); // awaited in order by drain()
+      inflight.push(p);
       stats.deflated += n;
       advance(n);
+      await drain(maxInFlight - 1);
     }
   };
   /** The run can no longer grow: later bytes were received, another run follows, or the input ended. */
@@ -191,6 +200,7 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
         const ready = r.o0 + r.len >= blk.end && pos - d >= blk.end && !(blk.final && pos === blk.end + d && !final);
         if (ready) {
           await deflateTo(blk.start + d);
+          await drain();
           mode = 'copy';
           delta = d;
           seg = new BitCopy(source, blk.bit, emit);
@@ -222,6 +232,7 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
     },
     async flush() {
       await pump(true);
+      await drain();
       // An empty final fixed-Huffman block unless the source's own final block ended the stream; CRC-32, ISIZE.
       if (!ended) emit(Uint8Array.of(0x03, 0x00));
       const t = new Uint8Array(8);

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { openSplice } from '../../../src/engine/compress/splice';
+import { deflateChunk } from '../../../src/engine/compress/deflate-chunk';
+import type { Deflater } from '../../../src/engine/compress/gzip';
 import { chunked, readAll } from './helpers';
 import { realTar } from './property';
 import { applyEdits, type Edit } from './splice-cases';
@@ -62,6 +64,25 @@ describe('deflate splicing', () => {
     const src = Buffer.concat([head, plain.subarray(10)]);
     const { stats } = await spliced(src, old, [{ a: 100_000, b: 100_512, insert: new Uint8Array(0) }]);
     expect(stats.copied).toBeGreaterThan(300_000);
+  });
+
+  it('gives the same bytes when chunks are deflated concurrently and finish out of order', async () => {
+    const old = tar();
+    const src = gnuGzip(old, 6);
+    const edits: Edit[] = [
+      { a: 600_000, b: 1_400_000, insert: new Uint8Array(0) },
+      { a: old.length - 1024, b: old.length, insert: old.subarray(0, 900_000) },
+    ];
+    const { gz } = await spliced(src, old, edits, 65_536);
+    const { data, same } = applyEdits(old, edits);
+    let k = 0;
+    const slow: Deflater = {
+      concurrency: 4,
+      deflate: (job) => new Promise((res) => setTimeout(() => res(deflateChunk(job)), (k++ * 7) % 5)),
+    };
+    const s = (await openSplice(new Blob([src as Uint8Array<ArrayBuffer>]), { chunkSize: 65_536, deflater: slow }))!;
+    for (const [n, o, len] of same) s.same(n, o, len);
+    expect((await readAll(chunked(data, [300_000]).pipeThrough(s.stream))).equals(gz)).toBe(true);
   });
 
   it('is not offered for data that is not gzip', async () => {
