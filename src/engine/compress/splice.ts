@@ -131,7 +131,11 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
     while (e < to) {
       throwIfAborted(opts.signal);
       const n = Math.min(chunk, to - e);
-      const p = deflater.deflate({ data: pb.slice(hl, hl + n), dict: pb.slice(0, hl), level });
+      // A dictionary is all 32 KiB or none (deflateChunk's contract: fflate mis-encodes with a very short one, seen
+      // with 10 bytes). Within the first 32 KiB of the stream (after copied blocks there) the chunk goes without:
+      // it is then a valid piece that just does not reach back.
+      const dict = hl === WINDOW ? pb.slice(0, hl) : new Uint8Array(0);
+      const p = deflater.deflate({ data: pb.slice(hl, hl + n), dict, level });
       p.catch(() => {}); // awaited in order by drain()
       inflight.push(p);
       stats.deflated += n;

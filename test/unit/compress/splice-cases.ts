@@ -1,11 +1,14 @@
 // The splicing property test's cases (issue 11): a source gzip made by one of several real encoders — GNU gzip
 // -1/-6/-9, Python's zlib (plain, and with Z_SYNC_FLUSH / Z_FULL_FLUSH at random points), Node's zlib, fflate,
-// our own chunked encoder — over the gzip property test's inputs (real tar slices, zeros, random bytes, mixes),
+// our own chunked encoder, Go's compress/gzip (every level and HuffmanOnly, plain and with Flush) — over the gzip property test's inputs (real tar slices, zeros, random bytes, mixes),
 // then random edits (drops, inserts, at the start, at the end, adjacent, close together, inside stored blocks).
 // The spliced output must decode with Node's zlib to exactly the edited bytes (gunzip checks CRC-32 and ISIZE),
 // pass `gzip -t` (sampled), and be the same bytes for other push sizes.
 
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { gzipSync } from 'fflate';
 import { openSplice, type SpliceStats } from '../../../src/engine/compress/splice';
@@ -13,8 +16,8 @@ import { gzipStream } from '../../../src/engine/compress/gzip';
 import { chunked, readAll } from './helpers';
 import { makeCase, rng } from './property';
 
-export type Encoder = 'gzip' | 'python' | 'python-sync' | 'python-full' | 'node' | 'fflate' | 'ours';
-const ENCODERS: Encoder[] = ['gzip', 'python', 'python-sync', 'python-full', 'node', 'fflate', 'ours'];
+export type Encoder = 'gzip' | 'python' | 'python-sync' | 'python-full' | 'node' | 'fflate' | 'ours' | 'go' | 'go-flush';
+const ENCODERS: Encoder[] = ['gzip', 'python', 'python-sync', 'python-full', 'node', 'fflate', 'ours', 'go', 'go-flush'];
 
 export interface Edit {
   /** Source bytes [a, b) are replaced by `insert`. */
@@ -41,8 +44,9 @@ export function makeSpliceCase(seed: number): SpliceCase {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const old = base.data;
   const encoder = ENCODERS[int(0, ENCODERS.length - 1)];
-  const level = encoder === 'gzip' ? [1, 6, 9][int(0, 2)] : int(0, 9);
-  const flushes = encoder.startsWith('python-') ? Array.from({ length: int(1, 12) }, () => int(0, old.length)).sort((x, y) => x - y) : [];
+  // Go also has HuffmanOnly (-2), written here as 10.
+  const level = encoder === 'gzip' ? [1, 6, 9][int(0, 2)] : encoder.startsWith('go') ? int(0, 10) : int(0, 9);
+  const flushes = encoder.startsWith('python-') || encoder === 'go-flush' ? Array.from({ length: int(1, 12) }, () => int(0, old.length)).sort((x, y) => x - y) : [];
   // Edit points: sorted, non-overlapping; some at 0 or at the end, some adjacent, some within 32 KiB of another.
   const edits: Edit[] = [];
   const n = int(0, 5);
@@ -98,10 +102,99 @@ while True:
 out.flush()
 `;
 
-/** Makes the source gzip of every case; Python's are made by one process for all of them. */
+const GO = `package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"io"
+	"os"
+)
+
+func main() {
+	in := bufio.NewReader(os.Stdin)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	h := make([]byte, 12)
+	for {
+		if _, err := io.ReadFull(in, h); err != nil {
+			return
+		}
+		n := binary.LittleEndian.Uint32(h)
+		level := int(h[4])
+		if level == 10 {
+			level = gzip.HuffmanOnly
+		}
+		k := int(binary.LittleEndian.Uint16(h[6:]))
+		fl := make([]byte, 4*k)
+		io.ReadFull(in, fl)
+		data := make([]byte, n)
+		io.ReadFull(in, data)
+		var buf bytes.Buffer
+		w, err := gzip.NewWriterLevel(&buf, level)
+		if err != nil {
+			panic(err)
+		}
+		at := uint32(0)
+		for i := 0; i < k; i++ {
+			f := binary.LittleEndian.Uint32(fl[4*i:])
+			w.Write(data[at:f])
+			w.Flush()
+			at = f
+		}
+		w.Write(data[at:])
+		w.Close()
+		binary.Write(out, binary.LittleEndian, uint32(buf.Len()))
+		out.Write(buf.Bytes())
+	}
+}
+`;
+
+let goBinary: string | undefined;
+/** Builds the Go encoder once (standard library only, offline). */
+function goEncoder(): string {
+  if (goBinary) return goBinary;
+  const dir = mkdtempSync(join(tmpdir(), 'lw-splice-go-'));
+  writeFileSync(join(dir, 'main.go'), GO);
+  const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '', GO111MODULE: 'off', GOPROXY: 'off', CGO_ENABLED: '0' };
+  const r = spawnSync('go', ['build', '-o', join(dir, 'enc'), join(dir, 'main.go')], { env, timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`go build failed (Go is required for the splicing property test): ${r.stderr}`);
+  goBinary = join(dir, 'enc');
+  return goBinary;
+}
+
+/** One process encodes a batch: records of (size, level, mode, flush points, data) in, (size, gzip) out. */
+function batch(cmd: string, args: string[], cases: SpliceCase[]): Uint8Array[] {
+  const parts: Buffer[] = [];
+  for (const c of cases) {
+    const h = Buffer.alloc(12 + 4 * c.flushes.length);
+    h.writeUInt32LE(c.old.length, 0);
+    h[4] = c.level;
+    h[5] = c.encoder === 'python-full' ? 2 : 1;
+    h.writeUInt16LE(c.flushes.length, 6);
+    c.flushes.forEach((f, j) => h.writeUInt32LE(f, 12 + 4 * j));
+    parts.push(h, Buffer.from(c.old));
+  }
+  const r = spawnSync(cmd, args, { input: Buffer.concat(parts), maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const b = r.stdout as Buffer;
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (let i = 0; i < cases.length; i++) {
+    const n = b.readUInt32LE(at);
+    out.push(b.subarray(at + 4, at + 4 + n));
+    at += 4 + n;
+  }
+  return out;
+}
+
+/** Makes the source gzip of every case; Python's and Go's are made by one process each for all of them. */
 export async function sources(cases: SpliceCase[]): Promise<Uint8Array[]> {
   const out: Uint8Array[] = new Array(cases.length);
   const py: number[] = [];
+  const go: number[] = [];
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i];
     if (c.encoder === 'gzip') {
@@ -111,30 +204,11 @@ export async function sources(cases: SpliceCase[]): Promise<Uint8Array[]> {
     } else if (c.encoder === 'node') out[i] = zlib.gzipSync(c.old, { level: c.level });
     else if (c.encoder === 'fflate') out[i] = gzipSync(c.old, { level: c.level as 6 });
     else if (c.encoder === 'ours') out[i] = await readAll(chunked(c.old, [65_536]).pipeThrough(gzipStream({ level: c.level, chunkSize: 32_768 + (c.seed % 5) * 10_000 })));
+    else if (c.encoder.startsWith('go')) go.push(i);
     else py.push(i);
   }
-  if (py.length) {
-    const parts: Buffer[] = [];
-    for (const i of py) {
-      const c = cases[i];
-      const h = Buffer.alloc(12 + 4 * c.flushes.length);
-      h.writeUInt32LE(c.old.length, 0);
-      h[4] = c.level;
-      h[5] = c.encoder === 'python-sync' ? 1 : c.encoder === 'python-full' ? 2 : 0;
-      h.writeUInt16LE(c.flushes.length, 6);
-      c.flushes.forEach((f, j) => h.writeUInt32LE(f, 12 + 4 * j));
-      parts.push(h, Buffer.from(c.old));
-    }
-    const r = spawnSync('python3', ['-c', PY], { input: Buffer.concat(parts), maxBuffer: 1 << 30 });
-    if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-    const b = r.stdout as Buffer;
-    let at = 0;
-    for (const i of py) {
-      const n = b.readUInt32LE(at);
-      out[i] = b.subarray(at + 4, at + 4 + n);
-      at += 4 + n;
-    }
-  }
+  if (py.length) batch('python3', ['-c', PY], py.map((i) => cases[i])).forEach((g, j) => (out[py[j]] = g));
+  if (go.length) batch(goEncoder(), [], go.map((i) => cases[i])).forEach((g, j) => (out[go[j]] = g));
   return out;
 }
 
