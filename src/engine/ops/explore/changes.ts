@@ -88,14 +88,31 @@ class Watched extends MergedFs<Node> {
   }
 }
 
-function stat(n: Node): EntryStat {
+function stat(n: EntryStat): EntryStat {
   return { path: n.path, type: n.type, size: n.size, mode: n.mode, uid: n.uid, gid: n.gid, mtime: n.mtime, linkpath: n.linkpath };
 }
 
-/** Each layer's changes against the merged filesystem below it, bottom layer first, in one pass over the listings. */
-export function changesByLayer(listings: FileEntry[][]): LayerChanges[] {
+/** What one layer did to the merged model, for the views built on it (changes, wasted space). */
+export interface LayerDelta {
+  layer: number;
+  /** Paths this layer wrote that are still its own at the layer's end: the layer's entries as placed. */
+  written: EntryStat[];
+  /** Lower paths it deleted or wrote over, as they were below (every path of a deleted subtree is here). */
+  before: Map<string, EntryStat>;
+  /** Lower paths it deleted outright (a whiteout, a replacement by another type). */
+  deleted: Set<string>;
+  /** Directories whose lower children an opaque whiteout of this layer hid. */
+  opaque: Set<string>;
+  /** The merged filesystem after this layer (valid during the callback only: the next layer changes it). */
+  get(path: string): (EntryStat & { layer: number }) | undefined;
+}
+
+/**
+ * Applies the layers bottom first through the one merged model and hands each layer's delta to `visit`; returns
+ * the merged filesystem after the last layer, as path -> entry (with the layer it comes from).
+ */
+export function walkLayers(listings: FileEntry[][], visit: (d: LayerDelta) => void): Map<string, EntryStat & { layer: number }> {
   const fs = new Watched();
-  const out: LayerChanges[] = [];
   listings.forEach((entries, layer) => {
     fs.layer = layer;
     fs.before = new Map();
@@ -106,37 +123,52 @@ export function changesByLayer(listings: FileEntry[][]): LayerChanges[] {
     }));
     const opaque = new Set<string>();
     for (const e of entries) if (e.whiteout === 'opaque' && e.target !== undefined && e.pathProblem !== 'escapes-root') opaque.add(e.target);
-    out.push(compare(fs, layer, opaque));
+    const written: EntryStat[] = [];
+    for (const p of fs.written) {
+      const n = fs.get(p);
+      if (n && n.layer === layer) written.push(n); // else: replaced later in the same layer
+    }
+    visit({ layer, written, before: fs.before, deleted: fs.deleted, opaque, get: (p) => fs.get(p) });
   });
+  const out = new Map<string, EntryStat & { layer: number }>();
+  for (const n of fs.entries()) if (n.path !== '') out.set(n.path, n);
   return out;
 }
 
-function compare(fs: Watched, layer: number, opaque: Set<string>): LayerChanges {
+/** Each layer's changes against the merged filesystem below it, bottom layer first, in one pass over the listings. */
+export function changesByLayer(listings: FileEntry[][]): LayerChanges[] {
+  const out: LayerChanges[] = [];
+  walkLayers(listings, (d) => out.push(compare(d)));
+  return out;
+}
+
+function compare(d: LayerDelta): LayerChanges {
+  const { layer, opaque, before } = d;
   const r: LayerChanges = { layer, added: 0, changed: 0, removed: 0, opaqueDirs: opaque.size, addedBytes: 0, changedBytes: 0, removedBytes: 0, changes: [] };
+  const written = new Set(d.written.map((n) => n.path));
   const gone = new Set<string>();
-  for (const p of fs.before.keys()) if (fs.get(p)?.layer !== layer) gone.add(p);
+  for (const p of before.keys()) if (!written.has(p)) gone.add(p);
   // A removed directory is one change carrying its subtree's bytes: each gone path adds to its topmost gone ancestor.
   const roots = new Map<string, number>();
   for (const p of gone) {
     let top = p;
     for (const a of ancestorsOf(p)) if (gone.has(a)) top = a;
-    const n = fs.before.get(p)!;
+    const n = before.get(p)!;
     roots.set(top, (roots.get(top) ?? 0) + (n.type === 'file' ? n.size : 0));
   }
   for (const [p, bytes] of roots) {
-    const b = fs.before.get(p)!;
+    const b = before.get(p)!;
     const c: PathChange = { path: p, kind: 'removed', type: b.type, size: bytes, before: stat(b) };
-    if (opaque.has(parentOf(p)) && !fs.written.has(p)) c.opaque = true;
+    if (opaque.has(parentOf(p))) c.opaque = true;
     r.changes.push(c);
     r.removed++;
     r.removedBytes += bytes;
   }
-  for (const p of fs.written) {
-    const n = fs.get(p);
-    if (!n || n.layer !== layer) continue; // written, then replaced by a later entry of the same layer elsewhere
-    const b = fs.before.get(p);
+  for (const n of d.written) {
+    const p = n.path;
+    const b = before.get(p);
     const isOpaque = opaque.has(p);
-    if (b && b.type === 'dir' && n.type === 'dir' && b.mode === n.mode && b.uid === n.uid && b.gid === n.gid && !isOpaque && !fs.deleted.has(p))
+    if (b && b.type === 'dir' && n.type === 'dir' && b.mode === n.mode && b.uid === n.uid && b.gid === n.gid && !isOpaque && !d.deleted.has(p))
       continue;
     const c: PathChange = { path: p, kind: b ? 'changed' : 'added', type: n.type, size: n.size };
     if (b) c.before = stat(b);
