@@ -21,6 +21,8 @@ import type {
   LayerMatches,
   PackedEntries,
   PackedLayerChanges,
+  SizeNode,
+  WastedSpace,
   Problem,
   Repair,
   RepairId,
@@ -156,6 +158,8 @@ export interface EngineApi {
    * yet listed (ListingCache), so the page asks on request or once the automatic diagnosis is done.
    */
   layerChanges: Job<[sessionId: string, image: number], PackedLayerChanges>;
+  /** dive's wasted space and efficiency over an image's layers, and the merged tree by size for the treemap. */
+  wastedSpace: Job<[sessionId: string, image: number], { wasted: WastedSpace; tree: SizeNode }>;
   /** One file's bytes out of a layer. */
   extractFile: Job<[sessionId: string, image: number, layer: number, path: string, ordinal?: number], Blob>;
   /** Two merged filesystems (of one image or two open sessions) → paths added / removed / changed. */

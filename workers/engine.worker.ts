@@ -20,6 +20,9 @@ import {
   packEntries,
   changesByLayer,
   packChanges,
+  wastedSpace,
+  walkLayers,
+  sizeTree,
   verify as verifyOp,
   type AnyEntry,
   type ImageArchive,
@@ -219,6 +222,10 @@ const api = {
     const all = await listings.all(image, ctx.opts);
     return packChanges(changesByLayer(all), all.map((_l, i) => listings.tarSize(image, i)));
   }, { kind: 'user', what: 'the layer changes' }),
+  wastedSpace: job(async (ctx, sessionId: string, image: number) => {
+    const all = await ctx.session(sessionId).listings.all(image, ctx.opts);
+    return { wasted: wastedSpace(all), tree: sizeTree(walkLayers(all, () => {}).values()) };
+  }, { kind: 'user', what: 'the wasted-space check' }),
   extractFile: job(async (ctx, sessionId: string, image: number, layer: number, path: string, ordinal?: number) =>
     extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
     { kind: 'user', what: 'saving a file' },

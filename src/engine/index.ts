@@ -25,3 +25,5 @@ export * from './ops/explore/tree';
 export * from './ops/explore/glob';
 export * from './ops/explore/compare';
 export * from './ops/explore/compare-read';
+export * from './ops/explore/wasted';
+export * from './ops/explore/stats';
