@@ -7,6 +7,7 @@ import type { ImageSummary, Opened } from '../protocol';
 import DownloadPanel from './components/DownloadPanel.svelte';
 import FilesPanel from './components/FilesPanel.svelte';
 import ComparePanel from './components/ComparePanel.svelte';
+import LayerSizes from './components/LayerSizes.svelte';
 
 export interface ImagePanelProps {
   opened: Opened;
@@ -20,6 +21,7 @@ export interface ImagePanel {
 
 export const imagePanels: ImagePanel[] = [
   { id: 'download', component: DownloadPanel },
+  { id: 'layer-sizes', component: LayerSizes },
   { id: 'files', component: FilesPanel },
   { id: 'compare', component: ComparePanel },
 ];
