@@ -8,6 +8,7 @@ import DownloadPanel from './components/DownloadPanel.svelte';
 import FilesPanel from './components/FilesPanel.svelte';
 import ComparePanel from './components/ComparePanel.svelte';
 import LayerSizes from './components/LayerSizes.svelte';
+import WastedSpace from './components/WastedSpace.svelte';
 
 export interface ImagePanelProps {
   opened: Opened;
@@ -24,4 +25,5 @@ export const imagePanels: ImagePanel[] = [
   { id: 'layer-sizes', component: LayerSizes },
   { id: 'files', component: FilesPanel },
   { id: 'compare', component: ComparePanel },
+  { id: 'wasted', component: WastedSpace },
 ];
