@@ -21,6 +21,8 @@ import type {
   LayerMatches,
   PackedEntries,
   PackedLayerChanges,
+  Preview,
+  PreviewTarget,
   SizeNode,
   WastedSpace,
   Problem,
@@ -160,6 +162,8 @@ export interface EngineApi {
   layerChanges: Job<[sessionId: string, image: number], PackedLayerChanges>;
   /** dive's wasted space and efficiency over an image's layers, and the merged tree by size for the treemap. */
   wastedSpace: Job<[sessionId: string, image: number], { wasted: WastedSpace; tree: SizeNode }>;
+  /** One file shown without saving it: text, hex, or an image, reading only what it shows (ops/explore/preview.ts). */
+  preview: Job<[sessionId: string, image: number, target: PreviewTarget, path: string], Preview>;
   /** One file's bytes out of a layer. */
   extractFile: Job<[sessionId: string, image: number, layer: number, path: string, ordinal?: number], Blob>;
   /** Two merged filesystems (of one image or two open sessions) → paths added / removed / changed. */

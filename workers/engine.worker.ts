@@ -20,6 +20,8 @@ import {
   packEntries,
   changesByLayer,
   packChanges,
+  previewFile,
+  type PreviewTarget,
   wastedSpace,
   walkLayers,
   sizeTree,
@@ -224,8 +226,12 @@ const api = {
   }, { kind: 'user', what: 'the layer changes' }),
   wastedSpace: job(async (ctx, sessionId: string, image: number) => {
     const all = await ctx.session(sessionId).listings.all(image, ctx.opts);
-    return { wasted: wastedSpace(all), tree: sizeTree(walkLayers(all, () => {}).values()) };
+    return { wasted: wastedSpace(all), tree: sizeTree(walkLayers(all).entries()) };
   }, { kind: 'user', what: 'the wasted-space check' }),
+  preview: job(async (ctx, sessionId: string, image: number, target: PreviewTarget, path: string) => {
+    const s = ctx.session(sessionId);
+    return previewFile(s.archive, s.listings, image, target, path, ctx.env, ctx.opts);
+  }, { kind: 'user', what: 'the preview' }),
   extractFile: job(async (ctx, sessionId: string, image: number, layer: number, path: string, ordinal?: number) =>
     extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
     { kind: 'user', what: 'saving a file' },

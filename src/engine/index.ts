@@ -27,3 +27,4 @@ export * from './ops/explore/compare';
 export * from './ops/explore/compare-read';
 export * from './ops/explore/wasted';
 export * from './ops/explore/stats';
+export * from './ops/explore/preview';

@@ -19,6 +19,11 @@ export interface ExtractOptions extends OpOptions {
    * once it is out. Without it, the LAST entry with the path wins (what extraction leaves in place).
    */
   ordinal?: number;
+  /**
+   * Only the first `maxBytes` of the content (Preview): the copy stops there and, with `ordinal`, so does the
+   * layer read. The Blob is then shorter than the file.
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -75,7 +80,7 @@ interface Copied {
 async function copyEntry(
   layer: Layer & { blob: Blob },
   env: { scratch: Scratch },
-  opts: OpOptions,
+  opts: ExtractOptions,
   match: (path: string, ordinal: number) => boolean,
   stopAtFirst: boolean,
 ): Promise<Copied | undefined> {
@@ -94,7 +99,7 @@ async function copyEntry(
       // A sparse file's stored bytes are its data regions, not its content: refuse rather than save a wrong file.
       if (e.type === 'file' && e.sparse)
         throw new LwError('unsupported-media-type', `${p} is a sparse file (GNU tar --sparse); layerwright lists it but cannot save its content.`, { entry: p });
-      if (e.type === 'file') found.blob = await collect(item.data(), e.size, env, signal);
+      if (e.type === 'file') found.blob = await collect(item.data(), Math.min(e.size, opts.maxBytes ?? Infinity), env, signal);
       if (stopAtFirst) break;
     }
     if (e.type === 'file') files.push([p, ord]);
@@ -103,21 +108,28 @@ async function copyEntry(
   return found;
 }
 
+/** The first `size` bytes of an entry's content (all of it unless a preview asked for less). */
 async function collect(data: AsyncIterable<Uint8Array>, size: number, env: { scratch: Scratch }, signal?: AbortSignal): Promise<Blob> {
   if (size < EXTRACT_IN_MEMORY) {
     const buf = new Uint8Array(size);
     let o = 0;
     for await (const c of data) {
-      buf.set(c, o);
-      o += c.length;
+      const n = Math.min(c.length, size - o);
+      buf.set(n < c.length ? c.subarray(0, n) : c, o);
+      o += n;
+      if (o >= size) break;
     }
     return new Blob([buf]);
   }
   const file = await env.scratch.create('extracted');
   try {
+    let o = 0;
     for await (const c of data) {
       throwIfAborted(signal);
-      await file.write(c);
+      const n = Math.min(c.length, size - o);
+      await file.write(n < c.length ? c.subarray(0, n) : c);
+      o += n;
+      if (o >= size) break;
     }
     return await file.close();
   } catch (e) {

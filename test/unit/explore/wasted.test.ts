@@ -55,7 +55,7 @@ describe('wastedSpace', () => {
 describe('sizeTree', () => {
   it('folder totals, largest first, small entries grouped so sizes add up', () => {
     const merged = walkLayers([[d('usr'), f('usr/big', 9000), f('usr/tiny1', 1), f('usr/tiny2', 2), f('etc/conf', 997)]], () => {});
-    const t = sizeTree(merged.values(), 0.01);
+    const t = sizeTree(merged.entries(), 0.01);
     expect(t.size).toBe(10000);
     expect(t.children!.map((c) => [c.path, c.size, c.dir])).toEqual([['usr', 9003, true], ['etc', 997, true]]);
     const usr = t.children![0];

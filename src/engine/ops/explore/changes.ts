@@ -50,9 +50,11 @@ export interface LayerChanges {
   changes: PathChange[];
 }
 
-interface Node extends MergedNode, EntryStat {
+/** A path of the merged model as the explore views keep it: its stat and the layer it comes from. */
+export interface LayeredNode extends MergedNode, EntryStat {
   layer: number;
 }
+type Node = LayeredNode;
 
 /** The merged model, with what each of its removals and writes replaced recorded for the current layer. */
 class Watched extends MergedFs<Node> {
@@ -109,9 +111,9 @@ export interface LayerDelta {
 
 /**
  * Applies the layers bottom first through the one merged model and hands each layer's delta to `visit`; returns
- * the merged filesystem after the last layer, as path -> entry (with the layer it comes from).
+ * the merged filesystem after the last layer (its lookup() serves resolve(); the root '' may be stored).
  */
-export function walkLayers(listings: FileEntry[][], visit: (d: LayerDelta) => void): Map<string, EntryStat & { layer: number }> {
+export function walkLayers(listings: FileEntry[][], visit: (d: LayerDelta) => void = () => {}): MergedFs<LayeredNode> {
   const fs = new Watched();
   listings.forEach((entries, layer) => {
     fs.layer = layer;
@@ -130,9 +132,7 @@ export function walkLayers(listings: FileEntry[][], visit: (d: LayerDelta) => vo
     }
     visit({ layer, written, before: fs.before, deleted: fs.deleted, opaque, get: (p) => fs.get(p) });
   });
-  const out = new Map<string, EntryStat & { layer: number }>();
-  for (const n of fs.entries()) if (n.path !== '') out.set(n.path, n);
-  return out;
+  return fs;
 }
 
 /** Each layer's changes against the merged filesystem below it, bottom layer first, in one pass over the listings. */
