@@ -9,6 +9,7 @@ import FilesPanel from './components/FilesPanel.svelte';
 import ComparePanel from './components/ComparePanel.svelte';
 import LayerSizes from './components/LayerSizes.svelte';
 import WastedSpace from './components/WastedSpace.svelte';
+import PreviewPanel from './components/PreviewPanel.svelte';
 
 export interface ImagePanelProps {
   opened: Opened;
@@ -25,5 +26,6 @@ export const imagePanels: ImagePanel[] = [
   { id: 'layer-sizes', component: LayerSizes },
   { id: 'files', component: FilesPanel },
   { id: 'compare', component: ComparePanel },
+  { id: 'preview', component: PreviewPanel },
   { id: 'wasted', component: WastedSpace },
 ];
