@@ -21,6 +21,7 @@ import type {
   LayerMatches,
   PackedEntries,
   PackedLayerChanges,
+  PackageList,
   Preview,
   PreviewTarget,
   SizeNode,
@@ -164,6 +165,8 @@ export interface EngineApi {
   wastedSpace: Job<[sessionId: string, image: number], { wasted: WastedSpace; tree: SizeNode }>;
   /** One file shown without saving it: text, hex, or an image, reading only what it shows (ops/explore/preview.ts). */
   preview: Job<[sessionId: string, image: number, target: PreviewTarget, path: string], Preview>;
+  /** Installed packages (dpkg status, apk installed db) of the merged filesystem, each with its layer. */
+  packages: Job<[sessionId: string, image: number], PackageList>;
   /** One file's bytes out of a layer. */
   extractFile: Job<[sessionId: string, image: number, layer: number, path: string, ordinal?: number], Blob>;
   /** Two merged filesystems (of one image or two open sessions) → paths added / removed / changed. */

@@ -20,6 +20,7 @@ import {
   packEntries,
   changesByLayer,
   packChanges,
+  listPackages,
   previewFile,
   type PreviewTarget,
   wastedSpace,
@@ -232,6 +233,10 @@ const api = {
     const s = ctx.session(sessionId);
     return previewFile(s.archive, s.listings, image, target, path, ctx.env, ctx.opts);
   }, { kind: 'user', what: 'the preview' }),
+  packages: job(async (ctx, sessionId: string, image: number) => {
+    const s = ctx.session(sessionId);
+    return listPackages(s.archive, s.listings, image, ctx.env, ctx.opts);
+  }, { kind: 'user', what: 'the package list' }),
   extractFile: job(async (ctx, sessionId: string, image: number, layer: number, path: string, ordinal?: number) =>
     extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
     { kind: 'user', what: 'saving a file' },

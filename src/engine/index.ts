@@ -28,3 +28,4 @@ export * from './ops/explore/compare-read';
 export * from './ops/explore/wasted';
 export * from './ops/explore/stats';
 export * from './ops/explore/preview';
+export * from './ops/explore/packages';

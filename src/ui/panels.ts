@@ -1,5 +1,6 @@
 // Extension point: panels shown in the image view for the open image, in this order, between "Integrity"
-// (verify) and "Layers". (Problems is not one of them: its verdict and Fix come first, right under the title.)
+// (verify) and "Layers": Download, then where the space goes (Layer sizes), the file browser with its Preview,
+// then Wasted space and Packages (both computed from the same cached listings). (Problems is not one of them: its verdict and Fix come first, right under the title.)
 // A panel gets the open archive and the selected image and runs worker jobs through a Job (job.svelte.ts).
 
 import type { Component } from 'svelte';
@@ -10,6 +11,7 @@ import ComparePanel from './components/ComparePanel.svelte';
 import LayerSizes from './components/LayerSizes.svelte';
 import WastedSpace from './components/WastedSpace.svelte';
 import PreviewPanel from './components/PreviewPanel.svelte';
+import Packages from './components/Packages.svelte';
 
 export interface ImagePanelProps {
   opened: Opened;
@@ -28,4 +30,5 @@ export const imagePanels: ImagePanel[] = [
   { id: 'compare', component: ComparePanel },
   { id: 'preview', component: PreviewPanel },
   { id: 'wasted', component: WastedSpace },
+  { id: 'packages', component: Packages },
 ];
