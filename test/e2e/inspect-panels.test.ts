@@ -12,6 +12,7 @@ import { sha256Bytes } from '../../src/engine/digest/index';
 import { MediaType } from '../../src/engine/oci/types';
 import { efficiencyText } from '../../src/engine/ops/explore/wasted';
 import { ROOT, startApp, type App } from './harness';
+import { axeViolations } from './axe';
 import { layoutFiles, type BuiltLayer } from '../unit/layers/fixtures';
 
 const DIR = join(ROOT, '.tmp/e2e-inspect');
@@ -136,6 +137,13 @@ describe('inspection panels', () => {
     expect((await prow.nth(1).getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual(['base-files', '12.4+deb12u5', '341 KB', '0', 'dpkg']);
     expect((await prow.nth(2).getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual(['libc6', '2.36-9+deb12u4', '12.7 MB', '0', 'dpkg']);
 
+    // A binary as hex; then the whole view (every panel filled in) through axe-core.
+    await preview.getByLabel('Preview a path').fill('keep.bin');
+    await preview.getByRole('button', { name: 'Preview', exact: true }).click();
+    expect(await preview.getByLabel('Hex dump').innerText()).toMatch(/^00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  \|\.{16}\|/);
+    expect(await preview.innerText()).toContain('the first 4.00 KB of 8.00 MB as hex');
+    expect(await axeViolations(page)).toEqual([]);
+
     expect(app.problems).toEqual([]);
     expect(app.foreign).toEqual([]);
   });
@@ -180,6 +188,7 @@ describe('inspection panels', () => {
     await recent.waitFor();
     await expect.poll(() => recent.getByRole('listitem').count()).toBe(2);
     expect(await recent.getByRole('listitem').first().innerText()).toContain('You will be asked for the file again.');
+    expect(await axeViolations(page)).toEqual([]);
 
     await recent.getByRole('button', { name: 'Forget picked-image.tar' }).click();
     await expect.poll(() => recent.getByRole('listitem').count()).toBe(1);
