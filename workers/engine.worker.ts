@@ -24,8 +24,8 @@ import {
   previewFile,
   type PreviewTarget,
   wastedSpace,
-  walkLayers,
   sizeTree,
+  type SizeNode,
   verify as verifyOp,
   type AnyEntry,
   type ImageArchive,
@@ -227,7 +227,9 @@ const api = {
   }, { kind: 'user', what: 'the layer changes' }),
   wastedSpace: job(async (ctx, sessionId: string, image: number) => {
     const all = await ctx.session(sessionId).listings.all(image, ctx.opts);
-    return { wasted: wastedSpace(all), tree: sizeTree(walkLayers(all).entries()) };
+    let tree: SizeNode | undefined;
+    const wasted = wastedSpace(all, 50, (fs) => (tree = sizeTree(fs.entries())));
+    return { wasted, tree: tree! };
   }, { kind: 'user', what: 'the wasted-space check' }),
   preview: job(async (ctx, sessionId: string, image: number, target: PreviewTarget, path: string) => {
     const s = ctx.session(sessionId);

@@ -14,7 +14,8 @@
 
 import type { FileEntry } from '../files-common';
 import { ancestorsOf } from '../../layers/paths';
-import { walkLayers } from './changes';
+import { walkLayers, type LayeredNode } from './changes';
+import type { MergedFs } from '../../layers/merge';
 
 export interface WastedPath {
   path: string;
@@ -45,8 +46,11 @@ interface Acc {
   deleted: boolean;
 }
 
-/** dive's efficiency over the layers' listings (bottom first). */
-export function wastedSpace(listings: FileEntry[][], top = 50): WastedSpace {
+/**
+ * dive's efficiency over the layers' listings (bottom first). `merged` gets the merged filesystem after the last
+ * layer (the treemap's input) without a second pass over the layers.
+ */
+export function wastedSpace(listings: FileEntry[][], top = 50, merged?: (fs: MergedFs<LayeredNode>) => void): WastedSpace {
   const seen = new Map<string, Acc>();
   const visit = (path: string, size: number, layer: number, deleted: boolean) => {
     const a = seen.get(path);
@@ -58,7 +62,7 @@ export function wastedSpace(listings: FileEntry[][], top = 50): WastedSpace {
       a.deleted = deleted;
     }
   };
-  walkLayers(listings, (d) => {
+  const fs = walkLayers(listings, (d) => {
     const inner = new Set<string>();
     for (const n of d.written) for (const a of ancestorsOf(n.path)) inner.add(a);
     for (const n of d.written) if (n.type !== 'dir' || !inner.has(n.path)) visit(n.path, n.type === 'file' ? n.size : 0, d.layer, false);
@@ -68,6 +72,7 @@ export function wastedSpace(listings: FileEntry[][], top = 50): WastedSpace {
     for (const p of gone) for (const a of ancestorsOf(p)) goneInner.add(a);
     for (const p of gone) if (!goneInner.has(p)) visit(p, 0, d.layer, true);
   });
+  merged?.(fs);
   let minimum = 0;
   let total = 0;
   let wastedBytes = 0;
