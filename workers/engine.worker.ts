@@ -82,6 +82,8 @@ export interface JobContext {
   opts: Required<Pick<OpOptions, 'signal'>> & OpOptions;
   session(id: string): Session;
   addSession(s: Omit<Session, 'cache' | 'listings'>): string;
+  /** A background job's read gate (its reads wait while user requests run); for reads not under `opts.signal`. */
+  gate?: () => Promise<void>;
 }
 
 const sessions = new Map<string, Session>();
@@ -107,17 +109,20 @@ function job<A extends unknown[], R>(body: (ctx: JobContext, ...args: A) => Prom
     jobs.set(jobId, controller);
     const progress = throttle(onProgress);
     const end = priority.kind === 'user' ? scheduler.begin(priority.what) : undefined;
-    if (priority.kind === 'background')
-      gateReads(controller.signal, () =>
-        scheduler.idle(
-          controller.signal,
-          (what) => progress.note(`Paused while ${what.join(' and ')} ${what.length > 1 ? 'run' : 'runs'}`),
-          () => progress.note(undefined),
-        ),
-      );
+    const gate =
+      priority.kind === 'background'
+        ? () =>
+            scheduler.idle(
+              controller.signal,
+              (what) => progress.note(`Paused while ${what.join(' and ')} ${what.length > 1 ? 'run' : 'runs'}`),
+              () => progress.note(undefined),
+            )
+        : undefined;
+    if (gate) gateReads(controller.signal, gate);
     try {
       const { scratch } = await (scratchPromise ??= browserScratch());
       const ctx: JobContext = {
+        gate,
         env: { scratch, deflater },
         opts: { signal: controller.signal, onProgress: progress.report },
         session(id) {
@@ -222,23 +227,23 @@ const api = {
   ),
   layerChanges: job(async (ctx, sessionId: string, image: number) => {
     const { listings } = ctx.session(sessionId);
-    const all = await listings.all(image, ctx.opts);
+    const all = await listings.all(image, { ...ctx.opts, gate: ctx.gate });
     return packChanges(changesByLayer(all), all.map((_l, i) => listings.tarSize(image, i)));
-  }, { kind: 'user', what: 'the layer changes' }),
+  }, { kind: 'background' }),
   wastedSpace: job(async (ctx, sessionId: string, image: number) => {
-    const all = await ctx.session(sessionId).listings.all(image, ctx.opts);
+    const all = await ctx.session(sessionId).listings.all(image, { ...ctx.opts, gate: ctx.gate });
     let tree: SizeNode | undefined;
     const wasted = wastedSpace(all, 50, (fs) => (tree = sizeTree(fs.entries())));
     return { wasted, tree: tree! };
-  }, { kind: 'user', what: 'the wasted-space check' }),
+  }, { kind: 'background' }),
   preview: job(async (ctx, sessionId: string, image: number, target: PreviewTarget, path: string) => {
     const s = ctx.session(sessionId);
     return previewFile(s.archive, s.listings, image, target, path, ctx.env, ctx.opts);
   }, { kind: 'user', what: 'the preview' }),
   packages: job(async (ctx, sessionId: string, image: number) => {
     const s = ctx.session(sessionId);
-    return listPackages(s.archive, s.listings, image, ctx.env, ctx.opts);
-  }, { kind: 'user', what: 'the package list' }),
+    return listPackages(s.archive, s.listings, image, ctx.env, { ...ctx.opts, gate: ctx.gate });
+  }, { kind: 'background' }),
   extractFile: job(async (ctx, sessionId: string, image: number, layer: number, path: string, ordinal?: number) =>
     extractFile(ctx.session(sessionId).archive, image, layer, path, ctx.env, { ...ctx.opts, ordinal }),
     { kind: 'user', what: 'saving a file' },

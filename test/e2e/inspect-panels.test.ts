@@ -144,6 +144,16 @@ describe('inspection panels', () => {
     expect(await preview.innerText()).toContain('the first 4.00 KB of 8.00 MB as hex');
     expect(await axeViolations(page)).toEqual([]);
 
+    // README screenshots of the panels, written to docs/ only when asked (UPDATE_SCREENSHOT=1).
+    const shots = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs') : DIR;
+    await page.evaluate(() => document.fonts.ready);
+    await sizes.screenshot({ path: join(shots, 'screenshot-layer-sizes.png') });
+    await wasted.screenshot({ path: join(shots, 'screenshot-wasted.png') });
+    await preview.getByLabel('Preview a path').fill('etc/hello.txt');
+    await preview.getByRole('button', { name: 'Preview', exact: true }).click();
+    await preview.getByRole('region', { name: 'Text of etc/hello.txt' }).waitFor();
+    await preview.screenshot({ path: join(shots, 'screenshot-preview.png') });
+
     expect(app.problems).toEqual([]);
     expect(app.foreign).toEqual([]);
   });

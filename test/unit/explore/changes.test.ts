@@ -118,3 +118,20 @@ describe('ListingCache.tarSize', () => {
     expect(sizes[1]).toBe(archive.images[0].layers[1].descriptor.size); // uncompressed layer: stored = tar
   });
 });
+
+describe('ListingCache gate', () => {
+  it('a background read waits at its gate; a caller without one lifts it', async () => {
+    const { archive } = await openBuilt({ layers: [await layer([tfile('a', 'x')])] });
+    const cache = new ListingCache(archive);
+    let calls = 0;
+    const gate = () => (calls++, new Promise<void>(() => {})); // never opens by itself
+    let done = false;
+    const background = cache.get(0, 0, { gate }).then((l) => ((done = true), l));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBeGreaterThan(0);
+    expect(done).toBe(false);
+    const user = await cache.get(0, 0); // would wait forever if the gate held
+    expect(user.map((e) => e.path)).toEqual(['a']);
+    expect(await background).toBe(user);
+  });
+});

@@ -8,6 +8,7 @@
 
 import { LwError } from '../../errors';
 import type { OpOptions } from '../../env';
+import { gateReads } from '../../io';
 import type { ImageArchive } from '../../oci/archive';
 import { listLayer, type FileEntry } from '../files';
 
@@ -15,6 +16,17 @@ interface Read {
   result: Promise<FileEntry[]>;
   controller: AbortController;
   waiting: number;
+  /** Lifts the read gate of a background starter (a caller without one joined). */
+  ungate?: () => void;
+}
+
+export interface ListingOptions extends OpOptions {
+  /**
+   * A background caller's read gate (the worker's scheduler): the layer's reads wait for it, as the diagnosis's do,
+   * so the user's own requests go first — until a caller without a gate asks for the same layer, which would
+   * otherwise wait for itself.
+   */
+  gate?: () => Promise<void> | void;
 }
 
 const cancelled = () => new LwError('cancelled', 'The operation was cancelled.');
@@ -34,18 +46,20 @@ export class ListingCache {
    * One layer's entries, in archive order (entries[i] is tar entry i). Progress goes to the caller that started
    * the read; one that joins a read under way waits without progress of its own.
    */
-  get(image: number, layer: number, opts: OpOptions = {}): Promise<FileEntry[]> {
+  get(image: number, layer: number, opts: ListingOptions = {}): Promise<FileEntry[]> {
     const key = `${image}/${layer}`;
     let read = this.reads.get(key);
     if (!read) {
       const controller = new AbortController();
+      const ungate = opts.gate ? gated(controller.signal, opts.gate) : undefined;
       const counted = countedLayer(this.archive, image, layer, (n) => this.tarSizes.set(key, n));
       const result = listLayer(counted, image, layer, { onProgress: opts.onProgress, signal: controller.signal });
-      const r: Read = { result, controller, waiting: 0 };
+      const r: Read = { result, controller, waiting: 0, ungate };
       read = r;
       this.reads.set(key, r);
       result.catch(() => this.reads.get(key) === r && this.reads.delete(key));
     }
+    if (!opts.gate) read.ungate?.();
     return this.wait(read, opts.signal);
   }
 
@@ -55,7 +69,7 @@ export class ListingCache {
   }
 
   /** Every layer of image `image`, bottom first (one after the other: one layer read already keeps a core busy). */
-  async all(image: number, opts: OpOptions = {}): Promise<FileEntry[][]> {
+  async all(image: number, opts: ListingOptions = {}): Promise<FileEntry[][]> {
     const n = this.archive.images[image]?.layers.length ?? 0;
     const out: FileEntry[][] = [];
     for (let i = 0; i < n; i++) out.push(await this.get(image, i, opts));
@@ -84,6 +98,18 @@ export class ListingCache {
       );
     });
   }
+}
+
+/** Gates the reads under `signal` with `gate` until the returned function lifts it (for good). */
+function gated(signal: AbortSignal, gate: () => Promise<void> | void): () => void {
+  let open = false;
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  gateReads(signal, () => (open ? undefined : Promise.race([gate(), released])));
+  return () => {
+    open = true;
+    release();
+  };
 }
 
 /**

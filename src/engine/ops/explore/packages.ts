@@ -4,13 +4,13 @@
 // package can be tagged with the layer that installed it or last changed its entry. Binary databases (rpm's sqlite
 // or Berkeley DB `var/lib/rpm`) are not read: they would need a database engine, not a text parser.
 
-import type { Scratch, OpOptions } from '../../env';
+import type { Scratch } from '../../env';
 import { throwIfAborted } from '../../errors';
 import type { ImageArchive } from '../../oci/archive';
 import { resolve } from '../../layers/resolve';
 import { extractFile } from '../files-extract';
 import type { FileEntry } from '../files-common';
-import type { ListingCache } from './listings';
+import type { ListingCache, ListingOptions } from './listings';
 import { walkLayers } from './changes';
 
 export const PACKAGE_DB_MAX_BYTES = 16 * 1024 * 1024;
@@ -96,7 +96,7 @@ export async function listPackages(
   listings: ListingCache,
   image: number,
   env: { scratch: Scratch },
-  opts: OpOptions = {},
+  opts: ListingOptions = {},
 ): Promise<PackageList> {
   const lists = await listings.all(image, opts);
   const fs = walkLayers(lists);
@@ -123,7 +123,8 @@ export async function listPackages(
         result.notes.push(`/${r.path} in layer ${w.layer} is ${w.entry.size} bytes, over the 16 MiB read limit: not read.`);
         continue;
       }
-      const blob = await extractFile(archive, image, w.layer, r.path, env, { ...opts, ordinal: w.ordinal, maxBytes: PACKAGE_DB_MAX_BYTES });
+      const { gate: _g, ...plain } = opts; // the extract reads under opts.signal: gated by the caller's own rule
+      const blob = await extractFile(archive, image, w.layer, r.path, env, { ...plain, ordinal: w.ordinal, maxBytes: PACKAGE_DB_MAX_BYTES });
       latest = PARSE[db.kind](new TextDecoder().decode(await blob.arrayBuffer()));
       for (const p of latest) {
         const key = `${p.version}\0${p.architecture ?? ''}\0${p.size ?? ''}`;
