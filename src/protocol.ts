@@ -161,6 +161,11 @@ export interface EngineApi {
    * yet listed (ListingCache), so the page asks on request or once the automatic diagnosis is done.
    */
   layerChanges: Job<[sessionId: string, image: number], PackedLayerChanges>;
+  /**
+   * The same at background priority (Layer sizes starts it by itself once the diagnosis is done): its reads pause
+   * while the user's own requests run. So do wastedSpace and packages.
+   */
+  layerChangesInBackground: Job<[sessionId: string, image: number], PackedLayerChanges>;
   /** dive's wasted space and efficiency over an image's layers, and the merged tree by size for the treemap. */
   wastedSpace: Job<[sessionId: string, image: number], { wasted: WastedSpace; tree: SizeNode }>;
   /** One file shown without saving it: text, hex, or an image, reading only what it shows (ops/explore/preview.ts). */

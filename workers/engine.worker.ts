@@ -192,6 +192,13 @@ function folderToMap(files: FolderInput): Map<string, Blob> {
   return new Map(files.map((f) => [f.path.replace(/^\/+/, ''), f.file]));
 }
 
+/** Each layer's changes (ops/explore/changes.ts) from the cached listings; a background job's reads are gated. */
+async function layerChanges(ctx: JobContext, sessionId: string, image: number) {
+  const { listings } = ctx.session(sessionId);
+  const all = await listings.all(image, { ...ctx.opts, gate: ctx.gate });
+  return packChanges(changesByLayer(all), all.map((_l, i) => listings.tarSize(image, i)));
+}
+
 const api = {
   /** Opens an archive (File) or a folder (list of files) and returns a session id with everything to show. */
   open: job(async (ctx, input: OpenInput, name: string): Promise<Opened> => {
@@ -225,11 +232,8 @@ const api = {
     packEntries(await mergedView(ctx.session(sessionId).archive, image, upto, ctx.opts)),
     { kind: 'user', what: 'the file listing' },
   ),
-  layerChanges: job(async (ctx, sessionId: string, image: number) => {
-    const { listings } = ctx.session(sessionId);
-    const all = await listings.all(image, { ...ctx.opts, gate: ctx.gate });
-    return packChanges(changesByLayer(all), all.map((_l, i) => listings.tarSize(image, i)));
-  }, { kind: 'background' }),
+  layerChanges: job(layerChanges, { kind: 'user', what: 'the layer changes' }),
+  layerChangesInBackground: job(layerChanges, { kind: 'background' }),
   wastedSpace: job(async (ctx, sessionId: string, image: number) => {
     const all = await ctx.session(sessionId).listings.all(image, { ...ctx.opts, gate: ctx.gate });
     let tree: SizeNode | undefined;
