@@ -200,6 +200,17 @@ describe('inspection panels', () => {
     expect(await recent.getByRole('listitem').first().innerText()).toContain('You will be asked for the file again.');
     expect(await axeViolations(page)).toEqual([]);
 
+    // Without a handle, reopening asks for the file and refuses another one (name and size are checked).
+    const other = join(DIR, 'not-it.tar');
+    writeFileSync(other, 'not the image');
+    const [wrong] = await Promise.all([page.waitForEvent('filechooser'), recent.getByRole('button', { name: 'Open inspect-me.tar again' }).click()]);
+    await wrong.setFiles(other);
+    await page.getByRole('alert').getByText('That is not inspect-me.tar').waitFor();
+    const [right] = await Promise.all([page.waitForEvent('filechooser'), recent.getByRole('button', { name: 'Open inspect-me.tar again' }).click()]);
+    await right.setFiles(image);
+    await page.getByRole('heading', { name: 'inspect-me.tar' }).waitFor();
+    await page.getByRole('button', { name: 'Open another image' }).click();
+
     await recent.getByRole('button', { name: 'Forget picked-image.tar' }).click();
     await expect.poll(() => recent.getByRole('listitem').count()).toBe(1);
     await page.reload();
