@@ -1,7 +1,7 @@
 // changesByLayer: each layer against the merged filesystem below it, with the merged model's OCI rules.
 
 import { describe, expect, it } from 'vitest';
-import { changesByLayer, type LayerChanges } from '../../../src/engine/ops/explore/changes';
+import { changesByLayer, mergedAfter, type LayerChanges } from '../../../src/engine/ops/explore/changes';
 import { packChanges, unpackChanges } from '../../../src/engine/ops/explore/changes-wire';
 import { ListingCache } from '../../../src/engine/ops/explore/listings';
 import type { FileEntry } from '../../../src/engine/ops/files';
@@ -88,6 +88,16 @@ describe('changesByLayer', () => {
   it('a layer entry under a lower symlink replaces the link (the default parent rule)', () => {
     const [, c] = changesByLayer([[d('usr'), d('usr/lib'), l('lib', 'usr/lib')], [f('lib/x', 2)]]);
     expect(kinds(c)).toEqual(['removed lib 0', 'added lib/x 2']);
+  });
+
+  it('mergedAfter walks the same listings once', () => {
+    const a = [f('a', 1)];
+    const b = [wh('.wh.a'), f('b', 2)];
+    const fs = mergedAfter([a, b]);
+    expect([...fs.entries()].map((n) => n.path)).toEqual(['b']);
+    expect(mergedAfter([a, b])).toBe(fs);
+    expect(mergedAfter([[f('a', 1)], b])).not.toBe(fs); // another lower listing: walked again
+    expect(mergedAfter([a])).not.toBe(fs);
   });
 
   it('packs and unpacks every field', () => {

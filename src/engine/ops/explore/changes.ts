@@ -135,6 +135,22 @@ export function walkLayers(listings: FileEntry[][], visit: (d: LayerDelta) => vo
   return fs;
 }
 
+/**
+ * The merged filesystem after `listings` (bottom first), kept while the top layer's listing lives: the listings
+ * come from the per-session ListingCache (the same arrays every time), so previews and package lookups after the
+ * same layer walk the layers once, not once per request.
+ */
+export function mergedAfter(listings: FileEntry[][]): MergedFs<LayeredNode> {
+  const top = listings.at(-1);
+  if (!top) return walkLayers([]);
+  const hit = merged.get(top);
+  if (hit && hit.lists.length === listings.length && hit.lists.every((l, i) => l === listings[i])) return hit.fs;
+  const fs = walkLayers(listings);
+  merged.set(top, { lists: [...listings], fs });
+  return fs;
+}
+const merged = new WeakMap<FileEntry[], { lists: FileEntry[][]; fs: MergedFs<LayeredNode> }>();
+
 /** Each layer's changes against the merged filesystem below it, bottom layer first, in one pass over the listings. */
 export function changesByLayer(listings: FileEntry[][]): LayerChanges[] {
   const out: LayerChanges[] = [];

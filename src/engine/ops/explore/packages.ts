@@ -11,7 +11,7 @@ import { resolve } from '../../layers/resolve';
 import { extractFile } from '../files-extract';
 import type { FileEntry } from '../files-common';
 import type { ListingCache, ListingOptions } from './listings';
-import { walkLayers } from './changes';
+import { mergedAfter } from './changes';
 
 export const PACKAGE_DB_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -99,7 +99,7 @@ export async function listPackages(
   opts: ListingOptions = {},
 ): Promise<PackageList> {
   const lists = await listings.all(image, opts);
-  const fs = walkLayers(lists);
+  const fs = mergedAfter(lists);
   const result: PackageList = { databases: [], packages: [], notes: [] };
   for (const db of PACKAGE_DBS) {
     const r = resolve(fs.lookup, db.path);

@@ -15,7 +15,7 @@ import { extractFile } from '../files-extract';
 import type { FileEntry } from '../files-common';
 import type { OpOptions } from '../../env';
 import type { ListingCache } from './listings';
-import { walkLayers } from './changes';
+import { mergedAfter } from './changes';
 
 export const PREVIEW_TEXT_BYTES = 64 * 1024;
 export const PREVIEW_IMAGE_BYTES = 8 * 1024 * 1024;
@@ -79,7 +79,7 @@ class Previewer {
       if (e.type !== 'symlink') return this.content(path, undefined, upto, own, e);
     }
     // Merged view (or a symlink of the layer, followed within the image as it is after that layer).
-    const fs = walkLayers(lists);
+    const fs = mergedAfter(lists);
     const r = resolve(fs.lookup, path);
     if (r.error === 'loop') return { path, kind: 'none', message: `${path} is a symlink loop (more than 40 links); there is nothing to show.` };
     const linked = r.links.length > 0 ? r.path : undefined;
