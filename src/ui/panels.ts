@@ -1,6 +1,7 @@
 // Extension point: panels shown in the image view for the open image, in this order, between "Integrity"
-// (verify) and "Layers": Download, then where the space goes (Layer sizes), the file browser with its Preview,
-// then Wasted space and Packages (both computed from the same cached listings). (Problems is not one of them: its verdict and Fix come first, right under the title.)
+// (verify) and "Layers": Download, where the space goes (Layer sizes), the file browser with its Preview, Compare,
+// then Wasted space and Packages (computed from the same cached listings). (Problems is not one of them: its
+// verdict and Fix come first, right under the title.)
 // A panel gets the open archive and the selected image and runs worker jobs through a Job (job.svelte.ts).
 
 import type { Component } from 'svelte';
@@ -27,8 +28,8 @@ export const imagePanels: ImagePanel[] = [
   { id: 'download', component: DownloadPanel },
   { id: 'layer-sizes', component: LayerSizes },
   { id: 'files', component: FilesPanel },
-  { id: 'compare', component: ComparePanel },
   { id: 'preview', component: PreviewPanel },
+  { id: 'compare', component: ComparePanel },
   { id: 'wasted', component: WastedSpace },
   { id: 'packages', component: Packages },
 ];
