@@ -111,8 +111,25 @@ describe('inspection panels', () => {
     const treemap = wasted.getByRole('group', { name: 'Treemap of the merged filesystem by size' });
     expect(await treemap.textContent()).toContain('keep.bin');
 
-    // Preview: a text file with line numbers, a PNG rendered from a Blob URL, and a symlink to it.
+    // A layer row opens that layer in the File tree; the file chosen there (a symlink to the PNG) shows in Preview.
     const preview = page.getByRole('region', { name: 'Preview' });
+    await sizes.getByRole('button', { name: 'Open layer 0 in files' }).click();
+    const tree = page.getByRole('region', { name: 'Files' }).getByRole('tree', { name: 'File tree' });
+    const imgDir = tree.getByRole('treeitem', { name: /^img\/(\s|$)/ });
+    // The file browser moves the focus into the tree once the layer is listed; then walk it with the keyboard.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('treeitem');
+    await page.keyboard.type('i'); // type-ahead: img/
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(/^\s*\S*\s*img\//);
+    await page.keyboard.press('ArrowRight'); // expands
+    await expect.poll(() => imgDir.getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.press('ArrowRight'); // its first child: link.png
+    await page.keyboard.press('Enter'); // selects it
+    const chosen = preview.getByRole('img', { name: 'Preview of img/link.png' });
+    await chosen.waitFor();
+    await expect.poll(() => chosen.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(2);
+    expect(await preview.getByRole('status').innerText()).toMatch(/→ img\/logo\.png[\s\S]*from layer 0/);
+
+    // Preview by path: a text file with line numbers, a PNG rendered from a Blob URL, and a symlink to it.
     await preview.getByLabel('Preview a path').fill('/etc/hello.txt');
     await preview.getByRole('button', { name: 'Preview', exact: true }).click();
     const text = preview.getByRole('region', { name: 'Text of etc/hello.txt' });
