@@ -1,9 +1,11 @@
-// A deflate pool worker (src/engine/compress/pool.ts), spawned by the engine worker: answers each chunk it is sent.
-import { serveDeflate } from '../src/engine/index';
-import type { DeflateJob } from '../src/engine/index';
+// A pool worker (src/engine/compress/pool.ts), spawned by the engine worker: deflates the chunks and hashes the
+// streams it is sent, answering each message in order.
+import { poolServer } from '../src/engine/index';
+import type { PoolJob } from '../src/engine/index';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-scope.onmessage = (e: MessageEvent<DeflateJob>) => {
-  const { reply, transfer } = serveDeflate(e.data);
+const serve = poolServer();
+scope.onmessage = (e: MessageEvent<PoolJob>) => {
+  const { reply, transfer } = serve(e.data);
   scope.postMessage(reply, transfer);
 };

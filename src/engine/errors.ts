@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'cancelled'
   | 'write-failed' // output could not be written completely
   | 'encoder-failed' // a layer we compressed did not decode back to its tar (the guard in layers/encode.ts)
+  | 'worker-failed' // a worker of the pool (compress/pool.ts) died or failed while hashing
   | 'suspicious-expansion' // a layer or archive decompresses past its ratio/absolute ceiling (a bomb?)
   | 'too-large'; // past a memory or expansion limit (limits.ts): raise it if the input is trusted
 

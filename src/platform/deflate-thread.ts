@@ -1,9 +1,10 @@
-// A Node worker_threads entry for the deflate pool (src/engine/compress/pool.ts): answers each chunk it is sent.
+// A Node worker_threads entry for the worker pool (src/engine/compress/pool.ts): deflates the chunks and hashes
+// the streams it is sent, answering each message in order.
 import { parentPort } from 'node:worker_threads';
-import { serveDeflate } from '../engine/compress/pool';
-import type { DeflateJob } from '../engine/compress/deflate-chunk';
+import { poolServer, type PoolJob } from '../engine/compress/pool';
 
-parentPort!.on('message', (job: DeflateJob) => {
-  const { reply, transfer } = serveDeflate(job);
+const serve = poolServer();
+parentPort!.on('message', (job: PoolJob) => {
+  const { reply, transfer } = serve(job);
   parentPort!.postMessage(reply, transfer);
 });

@@ -64,6 +64,7 @@ const KNOWN: Record<ErrorCode, true> = {
   'diffid-mismatch': true, 'missing-blob': true, 'unsupported-media-type': true, 'unsafe-path': true,
   'ambiguous-json': true, 'symlink-loop': true, 'tag-not-found': true, 'invalid-argument': true, cancelled: true,
   'write-failed': true, 'too-large': true, 'suspicious-expansion': true, 'encoder-failed': true,
+  'worker-failed': true,
 };
 const CODES = new Set<string>(Object.keys(KNOWN));
 

@@ -39,6 +39,8 @@ const SENTENCES: Record<ErrorCode, string> = {
     'The result could not be written completely; the browser storage is probably full. Free some space or use a normal (not private) window.',
   'encoder-failed':
     'layerwright checked a layer it had just compressed and it did not unpack to the right content, so no file was made. This is a bug in layerwright, not in your image: please report it.',
+  'worker-failed':
+    'A background worker of layerwright stopped while checking the image, so it could not finish. Nothing was changed; try again, or reload the page.',
 };
 
 export function whereText(where: ErrorWhere | undefined): string | undefined {

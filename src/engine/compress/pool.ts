@@ -1,134 +1,217 @@
-// A pool of deflate workers behind the Deflater interface (gzip.ts): Web Workers in the browser, worker_threads
-// under Node — the platform supplies `spawn`, so the engine stays free of either API. Each worker deflates one
-// chunk at a time with deflateChunk, so the bytes are the same as in the calling thread; chunks are transferred,
-// not copied. The number of chunks in flight is bounded by gzipStream (2 per worker), so the queue here is too.
+// The worker pool (issue 11): one worker per core — Web Workers in the browser, worker_threads under Node; the
+// platform supplies `spawn`, so the engine stays free of either API. It runs two kinds of job:
+//
+// - deflate: one chunk of the chunked gzip encoder (gzip.ts) on whichever worker is idle; deflateChunk there gives
+//   the same bytes as in the calling thread. At most 2 chunks per worker are in flight (gzipStream bounds them).
+// - hash: a SHA-256/512 stream (digest/pool-hash.ts) whose state lives in one worker, so its chunks go, in order,
+//   through a `channel` pinned to that worker; each stream bounds its own chunks in flight.
+//
+// A worker answers its messages in the order it got them, so each slot keeps a FIFO of what it was sent.
+// Buffers are transferred, not copied, once a worker has answered once; until then they are cloned, so that
+// work sent to a worker that never starts (a browser without nested workers, a blocked script) can be redone in
+// the calling thread — the pool then stops spawning and works inline: same bytes, same digests, one core.
 
 import { LwError } from '../errors';
 import { deflateChunk, type DeflateJob, type DeflatedChunk } from './deflate-chunk';
+import { newHasher, type DigestAlgorithm, type Hasher } from '../digest/algorithm';
 import type { Deflater } from './gzip';
 
-/** The message a deflate worker answers: the chunk, or why it failed. */
-export type DeflateReply = DeflatedChunk | { error: string };
+/** A hash job: `data` is added to stream `id` (created on first use); `end` answers its hex and forgets it. */
+export interface HashJob {
+  op: 'hash';
+  id: number;
+  alg: DigestAlgorithm;
+  data?: Uint8Array;
+  end?: boolean;
+  /** Forget the stream without answering its digest (a cancelled read). */
+  drop?: boolean;
+}
+
+/** What the pool sends a worker: a deflate job (no `op`, as before hash jobs existed) or a hash job. */
+export type PoolJob = DeflateJob | HashJob;
+
+/** The message a worker answers, one per job in order: the chunk, a hash ack (`hex` at the end), or why it failed. */
+export type PoolReply = DeflatedChunk | { hashed: true; hex?: string } | { error: string };
+/** @deprecated the old name, kept for callers of the deflate-only pool. */
+export type DeflateReply = PoolReply;
 
 /** One worker as the pool sees it (a thin wrapper over Worker or worker_threads.Worker). */
 export interface PoolWorker {
-  post(job: DeflateJob, transfer: ArrayBuffer[]): void;
+  post(job: PoolJob, transfer: ArrayBuffer[]): void;
   /** Called once: `reply` for every answer, `fail` if the worker dies. */
-  listen(reply: (r: DeflateReply) => void, fail: (e: unknown) => void): void;
+  listen(reply: (r: PoolReply) => void, fail: (e: unknown) => void): void;
   /** Whether the worker keeps a Node process alive (a no-op in browsers). */
   busy?(on: boolean): void;
   terminate(): void;
 }
 
-/** The worker side: deflates one job; returns the reply and the buffers to transfer back. */
-export function serveDeflate(job: DeflateJob): { reply: DeflateReply; transfer: ArrayBuffer[] } {
-  try {
-    const r = deflateChunk(job);
-    return { reply: r, transfer: [r.piece.buffer as ArrayBuffer] };
-  } catch (e) {
-    return { reply: { error: e instanceof Error ? e.message : String(e) }, transfer: [] };
-  }
+const isHash = (j: PoolJob): j is HashJob => (j as HashJob).op === 'hash';
+
+/** The worker side: one per worker (it holds that worker's hash states). Returns the reply and what to transfer. */
+export function poolServer(): (job: PoolJob) => { reply: PoolReply; transfer: ArrayBuffer[] } {
+  const states = new Map<number, Hasher>();
+  return (job) => {
+    try {
+      if (!isHash(job)) {
+        const r = deflateChunk(job);
+        return { reply: r, transfer: [r.piece.buffer as ArrayBuffer] };
+      }
+      if (job.drop) {
+        states.delete(job.id);
+        return { reply: { hashed: true }, transfer: [] };
+      }
+      let h = states.get(job.id);
+      if (!h) states.set(job.id, (h = newHasher(job.alg)));
+      if (job.data) h.update(job.data);
+      if (!job.end) return { reply: { hashed: true }, transfer: [] };
+      states.delete(job.id);
+      return { reply: { hashed: true, hex: h.hex() }, transfer: [] };
+    } catch (e) {
+      if (isHash(job)) states.delete(job.id);
+      return { reply: { error: e instanceof Error ? e.message : String(e) }, transfer: [] };
+    }
+  };
 }
 
+const defaultServer = poolServer();
+/** The worker side of a deflate job (kept for the deflate-only callers). */
+export const serveDeflate = (job: DeflateJob) => defaultServer(job);
+
 /** Buffers that can be handed over without copying: typed arrays that own all of their buffer. */
-function transferable(...arrays: Uint8Array[]): ArrayBuffer[] {
+export function transferable(...arrays: (Uint8Array | undefined)[]): ArrayBuffer[] {
   return arrays
-    .filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength > 0)
+    .filter((a): a is Uint8Array => !!a && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength > 0)
     .map((a) => a.buffer as ArrayBuffer);
 }
 
-export interface DeflatePool extends Deflater {
+/** Rejection of a channel's job whose worker never started: the caller redoes its work in the calling thread. */
+export class WorkerNeverStarted extends Error {}
+
+/** Jobs in order on one worker (a hash stream's state lives there). */
+export interface PoolChannel {
+  /**
+   * Sends a job; resolves with its reply. `transfer` is honoured once the worker has proven itself; until then the
+   * job is cloned (so the caller still has its bytes to redo the work if the worker never starts).
+   */
+  send(job: HashJob, transfer: ArrayBuffer[]): Promise<PoolReply>;
+  /** Whether `transfer` is honoured (the worker has answered before). */
+  readonly proven: boolean;
+}
+
+export interface WorkerPool extends Deflater {
+  /** A channel to the least busy worker, or undefined when the pool works inline (no workers). */
+  channel(): PoolChannel | undefined;
   /** Terminates the workers; later jobs spawn new ones. */
   close(): void;
 }
+/** The old name: the pool deflates (and hashes). */
+export type DeflatePool = WorkerPool;
 
 interface Task {
-  job: DeflateJob;
-  resolve: (r: DeflatedChunk) => void;
+  job: PoolJob;
+  resolve: (r: PoolReply) => void;
   reject: (e: unknown) => void;
+  /** Buffers the job may transfer (once the worker is proven). */
+  transfer: ArrayBuffer[];
 }
 
 interface Slot {
   w: PoolWorker;
-  task?: Task;
+  /** Sent and not yet answered, in order. */
+  pending: Task[];
   /** Has answered once. Until then its jobs are copied, not transferred, so they can be redone here. */
   proven: boolean;
 }
 
 /**
- * A pool of `size` workers, spawned on first use. Where workers cannot be made or never start (a browser without
- * nested workers, a blocked script), the pool deflates in the calling thread instead — same bytes, one core.
+ * A pool of `size` workers, spawned on first use. Where workers cannot be made or never start, deflate jobs run
+ * in the calling thread, and channel() answers undefined (hash streams hash here).
  */
-export function deflatePool(spawn: () => PoolWorker, size: number): DeflatePool {
+export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
   const n = Math.max(1, Math.floor(size));
   const slots: Slot[] = [];
-  const queue: Task[] = [];
+  const queue: Task[] = []; // deflate jobs waiting for an idle worker
   let inline = false;
   const runInline = (t: Task) => {
     try {
-      t.resolve(deflateChunk(t.job));
+      t.resolve(deflateChunk(t.job as DeflateJob));
     } catch (e) {
       t.reject(e);
     }
   };
 
-  const fail = (why: string) => new LwError('encoder-failed', `A deflate worker failed: ${why}`);
+  // A deflate chunk that fails fails its layer (encoder-failed, as the guard's); a hash that fails is the pool's.
+  const fail = (why: string, job?: PoolJob) =>
+    job && isHash(job)
+      ? new LwError('worker-failed', `A hashing worker failed: ${why}`)
+      : new LwError('encoder-failed', `A deflate worker failed: ${why}`);
   const start = (): Slot => {
-    const slot: Slot = { w: spawn(), proven: false };
+    const slot: Slot = { w: spawn(), pending: [], proven: false };
     slot.w.listen(
       (r) => {
-        const t = slot.task;
-        slot.task = undefined;
+        const t = slot.pending.shift();
         slot.proven = true;
-        slot.w.busy?.(false);
+        if (!slot.pending.length) slot.w.busy?.(false);
         if (t) {
-          if ('error' in r) t.reject(fail(r.error));
+          if ('error' in r) t.reject(fail(r.error, t.job));
           else t.resolve(r);
         }
         pump();
       },
       (e) => {
-        // A dead worker: fail its chunk, replace it on the next job. (Also reached after terminate(): ignored.)
+        // A dead worker: fail its jobs, replace it on the next one. (Also reached after terminate(): ignored.)
         const i = slots.indexOf(slot);
         if (i < 0) return;
         slots.splice(i, 1);
         slot.w.terminate();
-        const t = slot.task;
-        slot.task = undefined;
+        const lost = slot.pending.splice(0);
         if (!slot.proven) {
-          // It never worked: stop spawning, redo its chunk (still ours: it was copied) and the rest here.
+          // It never worked: stop spawning; its deflate chunks (still ours: they were copied) are redone here,
+          // its hash streams redo theirs.
           inline = true;
-          if (t) runInline(t);
-        } else t?.reject(fail(e instanceof Error ? e.message : String(e)));
+          for (const t of lost) isHash(t.job) ? t.reject(new WorkerNeverStarted('no worker')) : runInline(t);
+        } else {
+          const why = e instanceof Error ? e.message : String(e);
+          for (const t of lost) t.reject(fail(why, t.job));
+        }
         pump();
       },
     );
     slots.push(slot);
     return slot;
   };
+  const send = (slot: Slot, t: Task) => {
+    slot.pending.push(t);
+    slot.w.busy?.(true);
+    try {
+      slot.w.post(t.job, slot.proven ? t.transfer : []);
+    } catch (e) {
+      slot.pending.splice(slot.pending.indexOf(t), 1);
+      t.reject(fail(e instanceof Error ? e.message : String(e), t.job));
+    }
+  };
+  /** A new worker while there is room for one, else the one with the fewest jobs sent. */
+  const pick = (idleOnly: boolean): Slot | undefined => {
+    const idle = slots.find((s) => !s.pending.length);
+    if (idle) return idle;
+    if (slots.length < n && !inline) {
+      try {
+        return start();
+      } catch {
+        inline = true;
+      }
+    }
+    if (idleOnly || !slots.length) return undefined;
+    return slots.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+  };
   const pump = () => {
     while (queue.length) {
-      let slot = slots.find((s) => !s.task);
-      if (!slot && slots.length < n && !inline) {
-        try {
-          slot = start();
-        } catch {
-          inline = true;
-        }
-      }
+      const slot = pick(true);
       if (!slot) {
         if (inline && !slots.length) for (const t of queue.splice(0)) runInline(t);
         return;
       }
-      const t = queue.shift()!;
-      slot.task = t;
-      slot.w.busy?.(true);
-      try {
-        slot.w.post(t.job, slot.proven ? transferable(t.job.data, t.job.dict) : []);
-      } catch (e) {
-        slot.task = undefined;
-        t.reject(fail(e instanceof Error ? e.message : String(e)));
-      }
+      send(slot, queue.shift()!);
     }
   };
   return {
@@ -136,15 +219,38 @@ export function deflatePool(spawn: () => PoolWorker, size: number): DeflatePool 
     slowStart: true,
     deflate(job) {
       return new Promise<DeflatedChunk>((resolve, reject) => {
-        queue.push({ job, resolve, reject });
+        queue.push({ job, resolve: resolve as (r: PoolReply) => void, reject, transfer: transferable(job.data, job.dict) });
         pump();
       });
+    },
+    channel() {
+      if (inline) return undefined;
+      const slot = pick(false);
+      if (!slot) return undefined;
+      return {
+        get proven() {
+          return slot.proven;
+        },
+        send(job, transfer) {
+          return new Promise<PoolReply>((resolve, reject) => {
+            if (!slots.includes(slot)) {
+              // The worker died since: a stream pinned to it cannot go on (its state is gone).
+              reject(slot.proven ? fail('the worker holding this hash stopped', job) : new WorkerNeverStarted('no worker'));
+              return;
+            }
+            send(slot, { job, resolve, reject, transfer });
+          });
+        },
+      };
     },
     close() {
       for (const s of slots.splice(0)) {
         s.w.terminate();
-        s.task?.reject(new LwError('cancelled', 'The operation was cancelled.'));
+        for (const t of s.pending.splice(0)) t.reject(new LwError('cancelled', 'The operation was cancelled.'));
       }
     },
   };
 }
+
+/** The old name of workerPool. */
+export const deflatePool = workerPool;

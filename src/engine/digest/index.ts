@@ -11,3 +11,4 @@ export {
   type DigestOptions,
   type StreamDigestOptions,
 } from './digest';
+export { poolHasher, setHashPool, sharedHashPool, HASH_BATCH, POOL_MIN_BYTES, type AsyncHasher, type HashPool } from './pool-hash';

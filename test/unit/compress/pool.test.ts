@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gzipStream, type Deflater } from '../../../src/engine/compress/gzip';
 import { deflatePool, type DeflatePool, type DeflateReply, type PoolWorker } from '../../../src/engine/compress/pool';
-import { deflateChunk } from '../../../src/engine/compress/deflate-chunk';
+import { deflateChunk, type DeflateJob } from '../../../src/engine/compress/deflate-chunk';
 import { memoryScratch } from '../../../src/engine/env';
 import { encodeLayer } from '../../../src/engine/layers/encode';
 import { nodeDeflater } from '../../../src/platform/node';
@@ -65,7 +65,7 @@ describe('deflate pool (worker_threads)', () => {
       return {
         post(job) {
           const k = jobs++;
-          setTimeout(() => (id === 0 ? (k === 0 ? reply(deflateChunk(job)) : fail(new Error('boom'))) : reply({ error: 'bad chunk' })), 1);
+          setTimeout(() => (id === 0 ? (k === 0 ? reply(deflateChunk(job as DeflateJob)) : fail(new Error('boom'))) : reply({ error: 'bad chunk' })), 1);
         },
         listen: (r, f) => ((reply = r), (fail = f)),
         terminate() {},

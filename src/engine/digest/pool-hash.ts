@@ -1,0 +1,188 @@
+// SHA-256/512 of a stream, computed in a pool worker (compress/pool.ts) instead of the calling thread, so that
+// verify and diagnose inflate on one core while both hashes (stored digest, diff_id) run on others, and the layer
+// encoder deflates, guards and hashes on all of them (issue 11).
+//
+// - A stream's hash state lives in one worker; its chunks go there in order through a pool channel.
+// - Small chunks (DecompressionStream hands out 64 KiB ones) are copied into 1 MiB batches, which are then
+//   transferred: one postMessage per MiB, and the decoder's own chunks become garbage at once. A chunk of a
+//   batch or more is transferred when the caller says it does not need it afterwards (`owned`) and it owns all
+//   of its buffer; otherwise it is copied (the stored bytes of a layer still go on to the decompressor).
+// - Back-pressure: at most IN_FLIGHT messages per stream wait for the worker; update() waits beyond that.
+// - Where the pool has no workers (none can be made, or they never start) the stream hashes in the calling
+//   thread, replaying what it had sent (kept until the worker first answers). A worker that fails or dies after
+//   it worked makes update()/hex() throw `worker-failed`: never a hang, never a wrong digest.
+
+import { LwError } from '../errors';
+import { newHasher, type DigestAlgorithm, type Hasher } from './algorithm';
+import { WorkerNeverStarted, transferable, type PoolChannel, type PoolReply } from '../compress/pool';
+
+/** What hashes through a pool: the pool (its channel()), or nothing. */
+export interface HashPool {
+  channel(): PoolChannel | undefined;
+}
+
+/** Bytes per message to a worker. */
+export const HASH_BATCH = 1024 * 1024;
+/** Messages of one stream in flight (each ≤ HASH_BATCH, or one caller's chunk). */
+const IN_FLIGHT = 4;
+/** Streams of blobs smaller than this hash in the calling thread (starting a worker costs more). */
+export const POOL_MIN_BYTES = 8 * 1024 * 1024;
+
+let shared: HashPool | undefined;
+/** Sets the pool that hashing uses unless told otherwise (the engine worker's, the CLI's); undefined: none. */
+export function setHashPool(pool: HashPool | undefined): void {
+  shared = pool;
+}
+export function sharedHashPool(): HashPool | undefined {
+  return shared;
+}
+
+export interface AsyncHasher {
+  /** Adds bytes; waits while too many are in flight. `owned`: the caller does not use `chunk` afterwards. */
+  update(chunk: Uint8Array, owned?: boolean): Promise<void> | void;
+  /** Lowercase hex; ends the stream. */
+  hex(): Promise<string>;
+  /** Abandons the stream (cancellation). */
+  drop(): void;
+}
+
+let nextId = 1;
+
+/** A hasher for a stream: in a pool worker when `pool` has one, else in this thread. */
+export function poolHasher(alg: DigestAlgorithm = 'sha256', pool: HashPool | undefined = shared): AsyncHasher {
+  if (!pool) return localHasher(alg);
+  return new PooledHasher(alg, pool);
+}
+
+function localHasher(alg: DigestAlgorithm): AsyncHasher {
+  const h = newHasher(alg);
+  return { update: (c) => void h.update(c), hex: async () => h.hex(), drop() {} };
+}
+
+interface Sent {
+  reply: Promise<PoolReply>;
+  /** The bytes, kept while the worker has not proven itself (to redo them here if it never starts). */
+  copy?: Uint8Array;
+}
+
+class PooledHasher implements AsyncHasher {
+  private readonly id = nextId++;
+  private ch: PoolChannel | undefined;
+  private local: Hasher | undefined;
+  private batch = new Uint8Array(HASH_BATCH);
+  private fill = 0;
+  private sent: Sent[] = [];
+  /** Everything sent while unproven, in order (the replay if the worker never starts). */
+  private kept: Uint8Array[] = [];
+  private ended = false;
+
+  constructor(
+    private readonly alg: DigestAlgorithm,
+    private readonly pool: HashPool,
+  ) {}
+
+  update(chunk: Uint8Array, owned = false): Promise<void> | void {
+    if (this.ended) throw new LwError('invalid-argument', 'A hash stream was updated after it ended.');
+    if (this.local) {
+      this.local.update(chunk);
+      return;
+    }
+    if (chunk.length >= HASH_BATCH) return this.sendLarge(chunk, owned);
+    let pos = 0;
+    let wait: Promise<void> | undefined;
+    while (pos < chunk.length) {
+      const n = Math.min(HASH_BATCH - this.fill, chunk.length - pos);
+      this.batch.set(chunk.subarray(pos, pos + n), this.fill);
+      this.fill += n;
+      pos += n;
+      if (this.fill === HASH_BATCH) {
+        // At most one batch fills per call (chunk < HASH_BATCH), so at most one wait.
+        const full = this.batch;
+        this.batch = new Uint8Array(HASH_BATCH);
+        this.fill = 0;
+        wait = this.send(full, true);
+      }
+    }
+    return wait;
+  }
+
+  private async sendLarge(chunk: Uint8Array, owned: boolean): Promise<void> {
+    await this.flushBatch();
+    if (this.local) return void this.local.update(chunk);
+    // A view of a larger buffer would be cloned whole: copy just its bytes.
+    const mine = owned && transferable(chunk).length === 1;
+    await this.send(mine || transferable(chunk).length === 1 ? chunk : chunk.slice(), mine);
+  }
+
+  private flushBatch(): Promise<void> | void {
+    if (!this.fill) return;
+    const part = this.batch.subarray(0, this.fill).slice();
+    this.fill = 0;
+    return this.send(part, true);
+  }
+
+  private async send(data: Uint8Array, owned: boolean): Promise<void> {
+    if (this.local) return void this.local.update(data);
+    this.ch ??= this.pool.channel();
+    if (!this.ch) {
+      this.goLocal();
+      this.local!.update(data);
+      return;
+    }
+    const proven = this.ch.proven;
+    const reply = this.ch.send({ op: 'hash', id: this.id, alg: this.alg, data }, owned && proven ? [data.buffer as ArrayBuffer] : []);
+    reply.catch(() => {}); // awaited in order below
+    if (!proven) this.kept.push(data);
+    this.sent.push({ reply });
+    while (this.sent.length >= IN_FLIGHT && !this.local) await this.settle(this.sent.shift()!);
+  }
+
+  /** Waits for one answer; a worker that never started turns the stream local (replaying what it was sent). */
+  private async settle(s: Sent): Promise<PoolReply | undefined> {
+    try {
+      const r = await s.reply;
+      if (this.kept.length) this.kept = []; // proven: nothing will need redoing
+      return r;
+    } catch (e) {
+      if (!(e instanceof WorkerNeverStarted)) throw e instanceof LwError ? e : new LwError('worker-failed', `A hashing worker failed: ${String(e)}`);
+      if (!this.local) this.goLocal();
+      return undefined;
+    }
+  }
+
+  private goLocal(): void {
+    this.local = newHasher(this.alg);
+    for (const c of this.kept) this.local.update(c);
+    this.kept = [];
+    this.sent = [];
+  }
+
+  async hex(): Promise<string> {
+    if (this.ended) throw new LwError('invalid-argument', 'A hash stream was ended twice.');
+    await this.flushBatch();
+    this.ended = true;
+    if (this.local) return this.local.hex();
+    this.ch ??= this.pool.channel();
+    if (!this.ch) {
+      this.goLocal();
+      return this.local!.hex();
+    }
+    const end = this.ch.send({ op: 'hash', id: this.id, alg: this.alg, end: true }, []);
+    end.catch(() => {});
+    this.sent.push({ reply: end });
+    let last: PoolReply | undefined;
+    while (this.sent.length && !this.local) last = await this.settle(this.sent.shift()!);
+    const local = this.local as Hasher | undefined; // settle() may have turned the stream local
+    if (local) return local.hex();
+    const hex = (last as { hex?: string } | undefined)?.hex;
+    if (!hex) throw new LwError('worker-failed', 'A hashing worker ended a stream without its digest.');
+    return hex;
+  }
+
+  drop(): void {
+    this.ended = true;
+    this.sent = [];
+    this.kept = [];
+    if (this.ch && !this.local) this.ch.send({ op: 'hash', id: this.id, alg: this.alg, drop: true }, []).catch(() => {});
+  }
+}
