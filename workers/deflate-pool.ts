@@ -1,5 +1,5 @@
-// The browser's deflate pool: one Web Worker per core (navigator.hardwareConcurrency) running deflate.worker.ts,
-// spawned by the engine worker on the first layer it writes and kept for the next ones.
+// The browser's worker pool: one Web Worker per core (navigator.hardwareConcurrency) running deflate.worker.ts,
+// spawned by the engine worker on first use (a layer written, a large layer hashed) and kept for the next jobs.
 import { deflatePool, type DeflatePool } from '../src/engine/index';
 
 export function browserDeflater(size = navigator.hardwareConcurrency || 2): DeflatePool {

@@ -38,7 +38,7 @@ import { browserScratch } from '../src/platform/browser';
 import { summarize } from './summary';
 import { Scheduler } from './schedule';
 import { browserDeflater } from './deflate-pool';
-import type { Deflater } from '../src/engine/index';
+import { setHashPool, type Deflater } from '../src/engine/index';
 import { buildJob } from './build';
 import { diagnoseJob, fixJob, exportJob } from './fix';
 
@@ -90,7 +90,9 @@ const sessions = new Map<string, Session>();
 const scheduler = new Scheduler();
 const jobs = new Map<string, AbortController>();
 let scratchPromise: ReturnType<typeof browserScratch> | undefined;
-const deflater = browserDeflater(); // layers are deflated on every core (workers spawn on first use)
+// One pool per core: layers are deflated, and large layers hashed, on every core (workers spawn on first use).
+const deflater = browserDeflater();
+setHashPool(deflater);
 let nextSession = 0;
 
 const PROGRESS_INTERVAL_MS = 100; // ~10 updates a second is smooth and keeps postMessage traffic negligible

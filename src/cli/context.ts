@@ -5,7 +5,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
-import { LwError, formatBytes, openImage, type Deflater, type DeflatePool, type Progress } from '../engine/index';
+import { LwError, formatBytes, openImage, setHashPool, type Deflater, type DeflatePool, type Progress } from '../engine/index';
 import { nodeDeflater, nodeScratch, openPath } from '../platform/node';
 import type { CliContext } from './command';
 import { jsonPieces, streamWriter } from './output';
@@ -70,6 +70,8 @@ export function parseLevel(v: unknown): number | undefined {
 
 export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { dispose(): Promise<void> } {
   const scratch = nodeScratch(io.scratchDir);
+  // verify/diagnose hash large layers on the same threads (idle threads don't keep Node alive).
+  setHashPool((deflater ??= nodeDeflater()));
   const ctx: CliContext & { dispose(): Promise<void> } = {
     // Names, tags and labels come from the image: nothing it holds reaches the terminal raw (escape.ts).
     out: (line) => io.stdout(esc(line) + '\n'),
@@ -82,7 +84,7 @@ export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { disp
     },
     err: (line) => io.stderr(esc(line) + '\n'),
     tty: io.stderrIsTTY,
-    env: { scratch, deflater: io.deflater ?? (deflater ??= nodeDeflater()) },
+    env: { scratch, deflater: io.deflater ?? deflater },
     signal,
     progress: (label) => (io.stderrIsTTY ? progressBar(io, label) : undefined),
     opts: (label) => ({ signal, onProgress: ctx.progress(label) }),

@@ -5,7 +5,7 @@
 // whose digests look right because they were computed from the bytes we meant to write.
 
 import { LwError } from '../errors';
-import { hashingStream } from '../digest/index';
+import { hashingStream, type HashPool } from '../digest/index';
 
 const WRITES_AHEAD = 4;
 
@@ -21,11 +21,12 @@ export interface DecodeGuard {
 const failed = (why: string) =>
   new LwError('encoder-failed', `The compressed layer does not decode to the layer that was written (${why}); nothing was saved.`);
 
-export function decodeGuard(): DecodeGuard {
+/** `pool`: where the decoded bytes are hashed (default: this thread). */
+export function decodeGuard(pool?: HashPool): DecodeGuard {
   if (typeof DecompressionStream === 'undefined')
     throw new LwError('encoder-failed', 'This platform has no DecompressionStream to check compressed layers with.');
   const ds = new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>;
-  const hash = hashingStream();
+  const hash = hashingStream('sha256', pool);
   const writer = ds.writable.getWriter();
   const drained = ds.readable.pipeThrough(hash.stream).pipeTo(new WritableStream<Uint8Array>());
   drained.catch(() => {}); // observed in flush

@@ -7,6 +7,7 @@ import type { OpOptions } from '../env';
 import { sliceStream } from '../io';
 import { toHex } from './block-hash';
 import { newHasher, WEBCRYPTO_NAME, type DigestAlgorithm } from './algorithm';
+import { poolHasher, type HashPool } from './pool-hash';
 
 /** Blobs up to this size are read whole and hashed by WebCrypto; larger ones are streamed. */
 export const ONE_SHOT_LIMIT = 32 * 1024 * 1024;
@@ -113,23 +114,25 @@ export async function digestStream(
 
 /**
  * A pass-through that hashes and counts what flows through it, e.g. while a layer is written out.
- * result() is valid once the readable side has ended.
+ * result() is valid once the readable side has ended. With a `pool`, the hash runs in one of its workers
+ * (digest/pool-hash.ts; the chunks flow on, so they are copied there) and the stream waits while too many are
+ * in flight.
  */
-export function hashingStream(alg: DigestAlgorithm = 'sha256'): {
+export function hashingStream(alg: DigestAlgorithm = 'sha256', pool?: HashPool): {
   stream: TransformStream<Uint8Array, Uint8Array>;
   result(): { digest: string; size: number };
 } {
-  const h = newHasher(alg);
+  const h = poolHasher(alg, pool);
   let size = 0;
   let digest: string | null = null;
   const stream = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, ctrl) {
-      h.update(chunk);
+    async transform(chunk, ctrl) {
+      await h.update(chunk);
       size += chunk.length;
       ctrl.enqueue(chunk);
     },
-    flush() {
-      digest = `${alg}:` + h.hex();
+    async flush() {
+      digest = `${alg}:` + (await h.hex());
     },
   });
   return {

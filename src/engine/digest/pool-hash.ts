@@ -159,6 +159,8 @@ class PooledHasher implements AsyncHasher {
 
   async hex(): Promise<string> {
     if (this.ended) throw new LwError('invalid-argument', 'A hash stream was ended twice.');
+    // Under one batch in all: nothing was sent, hash it here (no worker round trip, no worker start).
+    if (!this.ch && !this.local) this.goLocal();
     await this.flushBatch();
     this.ended = true;
     if (this.local) return this.local.hex();

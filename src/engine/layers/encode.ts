@@ -7,12 +7,14 @@
 // deflate workers, so the same input image fixed twice yields byte-identical output.
 // Checked: the decode guard (compress/guard.ts) inflates the gzip again with the platform's native decoder as it
 // is written; unless that gives back exactly the diff_id's bytes the layer fails with `encoder-failed`.
+// Fast: with a worker pool as env.deflater, deflate and the three SHA-256 streams run in its workers, inflate (the
+// guard) in the platform's decoder, the tar in this thread.
 // Memory stays flat: chunks flow through with backpressure, nothing is kept but the scratch file.
 
 import { TarWriter } from '../tar/writer';
 import { checkLevel, gzipStream } from '../compress/gzip';
 import { decodeGuard } from '../compress/guard';
-import { hashingStream } from '../digest/index';
+import { hashingStream, type HashPool } from '../digest/index';
 import { LwError, asLwError, throwIfAborted } from '../errors';
 import type { EncoderEnv, OpOptions, Scratch } from '../env';
 import { MediaType, layerCompression, type Descriptor } from '../oci/types';
@@ -53,6 +55,10 @@ export interface EncodeLayerOptions extends OpOptions {
   gzip?: TransformStream<Uint8Array, Uint8Array>;
 }
 
+function hashPoolOf(d: unknown): HashPool | undefined {
+  return d && typeof (d as HashPool).channel === 'function' ? (d as HashPool) : undefined;
+}
+
 /** Chunks below this are merged before hashing/deflating: per-chunk overhead dominates on 512-byte headers. */
 const COALESCE = 64 * 1024;
 
@@ -75,11 +81,13 @@ export async function encodeLayer(
   throwIfAborted(signal);
 
   const file = await env.scratch.create(opts.name ?? 'layer');
-  const diff = hashingStream();
-  const stored = hashingStream();
+  // A worker pool (env.deflater, when it is one) hashes too: diff_id, digest and the guard's hash each in a worker.
+  const pool = hashPoolOf(env.deflater);
+  const diff = hashingStream('sha256', pool);
+  const stored = hashingStream('sha256', pool);
   const input = new TransformStream<Uint8Array, Uint8Array>();
   let chain = input.readable.pipeThrough(diff.stream);
-  const guard = compression === 'gzip' ? decodeGuard() : undefined;
+  const guard = compression === 'gzip' ? decodeGuard(pool) : undefined;
   if (guard) chain = chain.pipeThrough(opts.gzip ?? gzipStream({ level, deflater: env.deflater })).pipeThrough(guard.tap);
   chain = chain.pipeThrough(stored.stream);
   const piped = chain.pipeTo(new WritableStream<Uint8Array>({ write: (c) => file.write(c) }));

@@ -11,10 +11,14 @@
 //   gzip), our own decoder restarts from the blob's first byte and decides. The restart re-reads the stored
 //   bytes, so their hash starts over and the progress of the abandoned read is taken back (onBytes(-n)).
 //
+// - both hashes run in pool workers (digest/pool-hash.ts) for blobs of POOL_MIN_BYTES or more, so inflate,
+//   the stored digest and the diff_id use three cores; the stored chunks go on to the decompressor, so they are
+//   copied to the worker; the decompressed ones are batched (copied into 1 MiB buffers that are transferred).
+//
 // UnpackCache lets two ops share one read of a blob (the app's automatic diagnose and the user's Verify).
 
 import { LwError, asLwError, throwIfAborted } from '../errors';
-import { newHasher, type DigestAlgorithm, type Hasher } from '../digest/index';
+import { poolHasher, sharedHashPool, POOL_MIN_BYTES, type AsyncHasher, type DigestAlgorithm, type HashPool } from '../digest/index';
 import { decompressBlob, type DecompressOptions } from '../compress/decompress';
 import { sniffBlob, type Compression } from '../compress/detect';
 import { sliceStream } from '../io';
@@ -44,6 +48,8 @@ export interface UnpackOptions<T> {
    */
   algorithm?: DigestAlgorithm;
   diffIdAlgorithm?: DigestAlgorithm;
+  /** Where the hashes run (default: the shared pool, setHashPool; null: this thread). */
+  hashPool?: HashPool | null;
 }
 
 export interface UnpackResult<T = unknown> {
@@ -99,6 +105,7 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
   const alg = opts.algorithm ?? 'sha256';
   const diffAlg = opts.diffIdAlgorithm ?? 'sha256';
   const compression = await sniffBlob(blob);
+  const pool = blob.size >= POOL_MIN_BYTES ? (opts.hashPool === undefined ? sharedHashPool() : opts.hashPool ?? undefined) : undefined;
   let tap: StoredTap | undefined;
   const open = (): ReadableStream<Uint8Array> => {
     if (tap) {
@@ -106,12 +113,12 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
       onBytes?.(-tap.size);
       tap.drop();
     }
-    tap = new StoredTap(blob, signal, onBytes, alg);
+    tap = new StoredTap(blob, signal, onBytes, poolHasher(alg, pool));
     return tap.stream;
   };
 
   // A plain tar is its own uncompressed content: one hash serves as digest and diff_id (same algorithm).
-  const unpacked = compression === 'none' && diffAlg === alg ? undefined : newHasher(diffAlg);
+  const unpacked = compression === 'none' && diffAlg === alg ? undefined : poolHasher(diffAlg, pool);
   let tarSize = 0;
   let result: T | undefined;
   let error: LwError | undefined;
@@ -123,7 +130,8 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
     const readOut = async (): Promise<Uint8Array | undefined> => {
       const r = await out.read();
       if (r.done) return undefined;
-      unpacked?.update(r.value);
+      // Not `owned`: a decoder may still hold the buffer (its window); small chunks are batched anyway.
+      await unpacked?.update(r.value);
       tarSize += r.value.length;
       return r.value;
     };
@@ -145,8 +153,9 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
       while (await readOut());
     } catch (e) {
       error = asLwError(e, 'corrupt');
-      if (error.code === 'cancelled') {
+      if (error.code === 'cancelled' || error.code === 'worker-failed') {
         tap?.drop();
+        unpacked?.drop();
         throw error;
       }
       result = undefined;
@@ -159,14 +168,26 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
     while (await stored.read());
   } catch (e) {
     stored.drop(); // cancelled, or the file changed on disk: let go of it
+    unpacked?.drop();
     throw e;
   }
-  const digest = `${alg}:` + stored.hash.hex();
+  let digest: string;
+  let diffHex: string | undefined;
+  try {
+    digest = `${alg}:` + (await stored.hash.hex());
+    if (unpacked) {
+      if (error) unpacked.drop();
+      else diffHex = await unpacked.hex();
+    }
+  } catch (e) {
+    unpacked?.drop();
+    throw asLwError(e, 'worker-failed');
+  }
   return {
     compression,
     digest,
     size: stored.size,
-    diffId: error ? undefined : unpacked ? `${diffAlg}:` + unpacked.hex() : digest,
+    diffId: error ? undefined : unpacked ? `${diffAlg}:` + diffHex : digest,
     tarSize: unpacked ? tarSize : stored.size,
     error,
     result,
@@ -178,7 +199,6 @@ async function readOnce<T>(blob: Blob, opts: UnpackOptions<T>): Promise<UnpackRe
  * error, trailing bytes): its cancel does not reach `reader`, which readOnce drains so the digest covers every byte.
  */
 class StoredTap {
-  readonly hash: Hasher;
   size = 0;
   readonly stream: ReadableStream<Uint8Array>;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -188,9 +208,8 @@ class StoredTap {
     blob: Blob,
     private readonly signal: AbortSignal | undefined,
     private readonly onBytes: ((n: number) => void) | undefined,
-    alg: DigestAlgorithm,
+    readonly hash: AsyncHasher,
   ) {
-    this.hash = newHasher(alg);
     this.reader = sliceStream(blob, { signal }).getReader();
     this.stream = new ReadableStream<Uint8Array>(
       {
@@ -213,7 +232,7 @@ class StoredTap {
       throw asLwError(e, 'truncated'); // sliceStream's: truncated (changed or removed on disk?) or cancelled
     }
     if (r.done || !this.live) return undefined;
-    this.hash.update(r.value);
+    await this.hash.update(r.value); // copied: the decompressor reads this chunk too
     this.size += r.value.length;
     this.onBytes?.(r.value.length);
     return r.value;
@@ -222,6 +241,7 @@ class StoredTap {
   /** Abandons this read (a restart, cancellation): nothing more is counted. */
   drop(): void {
     this.live = false;
+    this.hash.drop();
     this.reader.cancel().catch(() => {});
   }
 }

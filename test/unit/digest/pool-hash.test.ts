@@ -116,3 +116,43 @@ describe('hashing in the worker pool (worker_threads)', () => {
     expect(await poolDigest(none, 'sha256', chunkings(data, rng(12)))).toBe(want);
   }, 30_000);
 });
+
+describe('unpackLayer with its hashes in the pool', () => {
+  it('gives the same digests, sizes and diff_id as hashing in this thread (gzip and plain tar, sha256 and sha512)', async () => {
+    const { unpackLayer } = await import('../../../src/engine/layers/unpack');
+    const { gzipSync } = await import('node:zlib');
+    const pool = nodeDeflater(2);
+    pools.push(pool);
+    const r = rng(21);
+    const tar = randomBytes(10 * HASH_BATCH, r); // not a tar: the digests are complete all the same
+    for (let i = 0; i < tar.length; i += 3) tar[i] = 0; // compressible, so inflate has work to do
+    const gz = new Blob([gzipSync(tar, { level: 1 })]);
+    for (const blob of [gz, new Blob([tar])]) {
+      for (const algorithm of ['sha256', 'sha512'] as const) {
+        const here = await unpackLayer(blob, { hashPool: null, algorithm, diffIdAlgorithm: algorithm });
+        const there = await unpackLayer(blob, { hashPool: pool, algorithm, diffIdAlgorithm: algorithm });
+        expect(there).toEqual(here);
+        expect(here.size).toBe(blob.size);
+        expect(here.digest).toBe(`${algorithm}:` + createHash(algorithm).update(new Uint8Array(await blob.arrayBuffer())).digest('hex'));
+        expect(here.diffId).toBe(`${algorithm}:` + createHash(algorithm).update(tar).digest('hex'));
+      }
+    }
+  }, 120_000);
+
+  it('a hash worker that dies during a layer read ends it with worker-failed', async () => {
+    const { unpackLayer } = await import('../../../src/engine/layers/unpack');
+    const pool = workerPool(() => {
+      const serve = poolServer();
+      let reply!: (r: PoolReply) => void;
+      let fail!: (e: unknown) => void;
+      let jobs = 0;
+      return {
+        post: (job) => void setTimeout(() => (jobs++ < 3 ? reply(serve(job).reply) : fail(new Error('killed'))), 1),
+        listen: (r, f) => ((reply = r), (fail = f)),
+        terminate() {},
+      };
+    }, 2);
+    const blob = new Blob([randomBytes(12 * HASH_BATCH, rng(3))]);
+    await expect(unpackLayer(blob, { hashPool: pool })).rejects.toMatchObject({ code: 'worker-failed' });
+  }, 60_000);
+});
