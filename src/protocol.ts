@@ -119,6 +119,8 @@ export interface BuildJobInput {
   baseImage?: number;
   rootfs: File[];
   settings: BuildSettings;
+  /** gzip level 0-9 of the new layers (default 6). */
+  level?: number;
 }
 
 export type BuildJobSummary = Omit<BuildResult, 'out' | 'config'>;
@@ -148,7 +150,7 @@ export interface EngineApi {
   /** Problems + offered repairs. Runs at background priority: the user's own requests go first. */
   diagnose: Job<[sessionId: string], DiagnoseJobResult>;
   /** The chosen repairs; the result opens as a new session. */
-  fix: Job<[sessionId: string, repairs: RepairId[]], FixJobResult>;
+  fix: Job<[sessionId: string, repairs: RepairId[], level?: number], FixJobResult>;
   /** Any open session as an OCI archive or a docker-archive Blob, composed without copying blobs. */
   exportArchive: Job<[sessionId: string, format: ArchiveFormat], ExportJobResult>;
   /** One layer's entries in archive order, packed as columns. */

@@ -23,9 +23,10 @@ export async function buildJob(ctx: Ctx, input: BuildJobInput): Promise<BuildJob
     base = { ...s.archive, images: [img] };
     baseName = img.tags[0] ? `${s.name}:${img.tags[0]}` : s.name;
   }
+  const env = { ...ctx.env, gzipLevel: input.level }; // the encoder reads env.gzipLevel (default 6)
   const res = await build(
     { base, baseName, rootfs: input.rootfs, rootfsNames: input.rootfs.map((f) => f.name), settings: input.settings },
-    ctx.env,
+    env,
     ctx.opts,
   );
   const archive = await openImage(writeOciArchive(res.out), ctx.env, ctx.opts);

@@ -51,7 +51,7 @@ export async function diagnoseJob(ctx: Ctx, sessionId: string): Promise<Diagnose
   };
 }
 
-export async function fixJob(ctx: Ctx, sessionId: string, repairIds: RepairId[]): Promise<FixJobResult> {
+export async function fixJob(ctx: Ctx, sessionId: string, repairIds: RepairId[], level?: number): Promise<FixJobResult> {
   const { archive, name, cache } = ctx.session(sessionId);
   let problems = diagnosed.get(archive);
   if (!problems) {
@@ -60,7 +60,8 @@ export async function fixJob(ctx: Ctx, sessionId: string, repairIds: RepairId[])
   }
   const repairs = planFix(archive, problems).filter((r) => repairIds.includes(r.id));
   if (repairs.length === 0) throw new LwError('invalid-argument', 'Choose at least one repair to run.');
-  const result = await fix(archive, repairs, ctx.env, ctx.opts);
+  const env = { ...ctx.env, gzipLevel: level }; // the encoder reads env.gzipLevel (default 6) and env.deflater
+  const result = await fix(archive, repairs, env, ctx.opts);
   const fixed = await openImage(writeOciArchive(result.out), ctx.env, { signal: ctx.opts.signal });
   layouts.set(fixed, result.out);
   const base = name.replace(/(-fixed)?(-oci|-docker)?\.(tar\.gz|tgz|tar)$/i, '');

@@ -36,6 +36,8 @@ class AppState {
   /** The automatic diagnosis of the image on screen (its result is kept per session). */
   readonly diagnosis = new Job('diagnose', () => 'Diagnosing layers');
   readonly fixing = new Job('fix', () => 'Fixing');
+  /** gzip level of the layers Fix and Build write (the Compression level select; 6 = gzip's and Docker's). */
+  compressionLevel = $state(6);
   /** Set by the Build view while a build runs (Download waits for it). */
   building = $state(false);
 
@@ -119,7 +121,7 @@ class AppState {
     const original = this.opened;
     if (!original || this.fixing.running || ids.length === 0) return undefined;
     this.error = null;
-    const r = await this.fixing.start(original.sessionId, ids);
+    const r = await this.fixing.start(original.sessionId, ids, this.compressionLevel);
     if (this.fixing.error) this.showError(this.fixing.error);
     if (!r) return undefined;
     this.fixReports = new Map(this.fixReports).set(r.opened.sessionId, r);

@@ -126,8 +126,8 @@ describe('unpackLayer with its hashes in the pool', () => {
     const r = rng(21);
     const tar = randomBytes(10 * HASH_BATCH, r); // not a tar: the digests are complete all the same
     for (let i = 0; i < tar.length; i += 3) tar[i] = 0; // compressible, so inflate has work to do
-    const gz = new Blob([gzipSync(tar, { level: 1 })]);
-    for (const blob of [gz, new Blob([tar])]) {
+    const gz = new Blob([gzipSync(tar, { level: 1 }) as Uint8Array<ArrayBuffer>]);
+    for (const blob of [gz, new Blob([tar as Uint8Array<ArrayBuffer>])]) {
       for (const algorithm of ['sha256', 'sha512'] as const) {
         const here = await unpackLayer(blob, { hashPool: null, algorithm, diffIdAlgorithm: algorithm });
         const there = await unpackLayer(blob, { hashPool: pool, algorithm, diffIdAlgorithm: algorithm });
@@ -152,7 +152,7 @@ describe('unpackLayer with its hashes in the pool', () => {
         terminate() {},
       };
     }, 2);
-    const blob = new Blob([randomBytes(12 * HASH_BATCH, rng(3))]);
+    const blob = new Blob([randomBytes(12 * HASH_BATCH, rng(3)) as Uint8Array<ArrayBuffer>]);
     await expect(unpackLayer(blob, { hashPool: pool })).rejects.toMatchObject({ code: 'worker-failed' });
   }, 60_000);
 });
