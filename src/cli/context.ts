@@ -71,7 +71,8 @@ export function parseLevel(v: unknown): number | undefined {
 export function makeContext(io: CliIO, signal: AbortSignal): CliContext & { dispose(): Promise<void> } {
   const scratch = nodeScratch(io.scratchDir);
   // verify/diagnose hash large layers on the same threads (idle threads don't keep Node alive).
-  setHashPool((deflater ??= nodeDeflater()));
+  // LW_WORKERS=N sizes the pool (default: one thread per core); 0 = everything in the main thread (for the bench).
+  if (process.env.LW_WORKERS !== '0') setHashPool((deflater ??= nodeDeflater(Number(process.env.LW_WORKERS) || undefined)));
   const ctx: CliContext & { dispose(): Promise<void> } = {
     // Names, tags and labels come from the image: nothing it holds reaches the terminal raw (escape.ts).
     out: (line) => io.stdout(esc(line) + '\n'),

@@ -38,6 +38,21 @@ onmessage = async (e: MessageEvent<[File, string]>) => {
   const [file, mode] = e.data;
   const t0 = performance.now();
   try {
+    if (mode === 'sha256') {
+      // SHA-256 speed in this browser (no I/O): 256 MiB in memory, hashed 4 times in 1 MiB updates; MiB/s of each.
+      const data = new Uint8Array(256 << 20);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+      const rates: number[] = [];
+      for (let r = 0; r < 4; r++) {
+        const t = performance.now();
+        const h = new Sha256();
+        for (let p = 0; p < data.length; p += 1 << 20) h.update(data.subarray(p, p + (1 << 20)));
+        h.hex();
+        rates.push(Math.round(256 / ((performance.now() - t) / 1000)));
+      }
+      postMessage({ mode, rates });
+      return;
+    }
     const archive = await openImage(file, { scratch: memoryScratch() });
     const blob = archive.images[0].layers[0].blob!;
     let n = 0;
