@@ -368,3 +368,31 @@ describe('base selection', () => {
     });
   });
 });
+
+describe('build rewrites only what changes (issue 11)', () => {
+  it('passes every base layer through as the input Blob itself and deflates the app layer exactly once', async () => {
+    const { deflateChunk } = await import('../../../src/engine/compress/deflate-chunk');
+    const { memoryScratch } = await import('../../../src/engine/env');
+    const { gunzipSync } = await import('node:zlib');
+    const base = await classicBase();
+    let deflated = 0;
+    const counting = {
+      concurrency: 2,
+      deflate: async (job: import('../../../src/engine/compress/deflate-chunk').DeflateJob) => {
+        deflated += job.data.length;
+        return deflateChunk(job);
+      },
+    };
+    const res = await build(
+      { base, rootfs: [rootfsTar(MERGED_APP as never)], settings: { sourceDateEpoch: 1000, tags: ['app:1'] } },
+      { scratch: memoryScratch(), deflater: counting } as typeof env,
+    );
+    const baseLayers = base.images[0].layers;
+    expect(baseLayers.length).toBeGreaterThan(0);
+    for (const l of baseLayers) expect(res.out.blobs.get(l.descriptor.digest), l.descriptor.digest).toBe(l.blob);
+    expect(res.layers).toHaveLength(1);
+    const app = res.out.blobs.get(res.layers[0].digest)!;
+    const tar = gunzipSync(new Uint8Array(await app.arrayBuffer()));
+    expect(deflated).toBe(tar.length); // each byte of the app layer's tar went through the deflater once
+  });
+});
