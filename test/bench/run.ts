@@ -2,7 +2,7 @@
 // the app's own worker in headless Chromium on the same inputs, measures peak memory while verifying 0.5, 1 and
 // 2 GiB layers, prints a table and writes test/bench/RESULTS.md. Not part of CI.
 //
-// Env: BENCH_REPEAT (default 2: best of N for each timing), BENCH_SKIP=mem,native,app,ui (skip sections),
+// Env: BENCH_REPEAT (default 2: best of N for each timing), BENCH_SKIP=mem,native,app,ui,scaling (skip sections),
 //      ui = the real app's production build driven through its UI (open + Verify on the big image),
 //      BENCH_MEM=512,1024,2048,4096 (layer sizes in MiB for the memory section).
 
@@ -14,12 +14,14 @@ import { join } from 'node:path';
 import { BENCH_DIR, appRootfs, bigImage, bigTarGz, brokenImage, memImage, type Input } from './gen';
 import { Bench, type Measured, type Timed } from './lib/browser';
 import { best, have, sh, type NativeRun } from './lib/native';
+import { buildScaling } from './lib/scaling';
 
 const ROOT = join(import.meta.dirname, '../..');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 2);
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const MEM_SIZES = (process.env.BENCH_MEM ?? '512,1024,2048,4096').split(',').map(Number);
 const MiB = 1 << 20;
+let pageWorkers = 0;
 
 const fmtMs = (ms: number | undefined) => (ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const fmtMB = (b: number) => `${(b / MiB).toFixed(0)} MiB`;
@@ -45,7 +47,7 @@ function nativeRow(section: string, what: string, r: NativeRun, note?: string): 
 }
 
 // ------------------------------------------------------------------------------------------ native anchors
-function natives(big: Input, broken: Input, rootfs: Input, bigGz: Input): Record<string, NativeRun> {
+function natives(big: Input, broken: Input, rootfs: Input, bigGz: Input, rootfsBig: Input): Record<string, NativeRun> {
   const n: Record<string, NativeRun> = {};
   const q = (p: string) => `'${p}'`;
   n.list = nativeRow('big', `tar -tvf image (${fmtMB(big.tarSize)})`, best(REPEAT, () => sh(`tar -tvf ${q(big.tar)} >/dev/null`)));
@@ -77,20 +79,23 @@ function natives(big: Input, broken: Input, rootfs: Input, bigGz: Input): Record
   } else notes.push('umoci not installed: no umoci anchor.');
 
   // The seed's build: unpack the base with umoci, lay the app rootfs over it, umoci repack adds one layer.
-  if (have('umoci')) {
-    n.build = nativeRow(
+  const seedBuild = (app: Input, what: string) =>
+    nativeRow(
       'build',
-      'seed flow: umoci unpack base + untar app rootfs + umoci repack',
+      what,
       best(1, () => {
         const tmp = mkdtempSync(join(tmpdir(), 'lw-build-'));
         cpSync(big.layout!, join(tmp, 'layout'), { recursive: true });
         const L = q(join(tmp, 'layout'));
         const B = q(join(tmp, 'bundle'));
-        const r = sh(`umoci unpack --rootless --image ${L}:latest ${B} && tar -xf ${q(rootfs.tar)} -C ${B}/rootfs && umoci repack --image ${L}:latest ${B}`);
+        const r = sh(`umoci unpack --rootless --image ${L}:latest ${B} && tar -xf ${q(app.tar)} -C ${B}/rootfs && umoci repack --image ${L}:latest ${B}`);
         rmSync(tmp, { recursive: true, force: true });
         return r;
       }),
     );
+  if (have('umoci')) {
+    n.build = seedBuild(rootfs, 'seed flow: umoci unpack base + untar app rootfs + umoci repack');
+    n.build12 = seedBuild(rootfsBig, `seed flow, ${fmtMB(rootfsBig.tarSize)} app rootfs: umoci unpack + untar + umoci repack`);
   }
   n.gzipRootfs = nativeRow('build', `gzip -n -6 of the app rootfs tar (${fmtMB(rootfs.tarSize)})`, best(1, () => sh(`gzip -n -c ${q(rootfs.tar)} | sha256sum`)));
 
@@ -271,17 +276,20 @@ async function main(): Promise<void> {
   const broken = await brokenImage();
   const rootfs = await appRootfs();
   const bigGz = await bigTarGz(big);
+  const rootfsBig = await appRootfs(1200);
   if (!SKIP.has('mem')) for (const s of MEM_SIZES) await memImage(s);
 
   const dist = join(BENCH_DIR, 'dist');
   execSync(`npx vite build --config test/bench/vite.bench.config.ts`, { cwd: ROOT, stdio: 'inherit' });
 
-  const nat: Record<string, NativeRun> = SKIP.has('native') ? {} : natives(big, broken, rootfs, bigGz);
+  const nat: Record<string, NativeRun> = SKIP.has('native') ? {} : natives(big, broken, rootfs, bigGz, rootfsBig);
 
   if (!SKIP.has('app')) {
     const bench = await Bench.start(dist);
     try {
       notes.push(`engine worker scratch storage: ${await bench.warm()}`);
+      pageWorkers = Number(await bench.page.evaluate('navigator.hardwareConcurrency'));
+      notes.push(`worker pool in the page: ${pageWorkers} workers (navigator.hardwareConcurrency), shared by deflate and hashing`);
       const a = await appOn(bench, big, false);
       appRow('big', `open (index ${fmtMB(big.tarSize)} OCI tar)`, a.open, nat.list, 'tar -tvf');
       appRow('big', `verify (${fmtMB(big.layer.size)} gzip layer → ${fmtMB(big.layer.tarSize)})`, a.verify, nat.verify1, 'one-read native verify', big.layer.size);
@@ -293,6 +301,8 @@ async function main(): Promise<void> {
         await bench.setRootfs(rootfs.tar);
         const bsid = a.open.value.sessionId;
         appRow('build', `build: base "big" + ${fmtMB(rootfs.tarSize)} app rootfs tar → new image`, await bench.measure(() => bench.build(bsid)), nat.build, 'umoci seed flow');
+        await bench.setRootfs(rootfsBig.tar);
+        appRow('build', `build: base "big" + ${fmtMB(rootfsBig.tarSize)} app rootfs tar → new image`, await bench.measure(() => bench.build(bsid)), nat.build12, 'umoci seed flow, same rootfs');
       }
       const b = await appOn(bench, broken, true);
       appRow('broken', 'open', b.open, undefined, '');
@@ -351,6 +361,23 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (!SKIP.has('scaling')) {
+    // 1 / 2 / 4 pool threads: the CLI's build (same engine, worker_threads) of the 300 MiB rootfs onto "big".
+    const runs = buildScaling(ROOT, big.tar, rootfs.tar);
+    for (const r of runs)
+      rows.push({
+        section: 'scaling',
+        what: `app (Node CLI): build "big" + ${fmtMB(rootfs.tarSize)} rootfs, ${r.workers} pool thread(s)`,
+        app: r.ok ? r.ms : undefined,
+        appCpu: r.ok ? r.cpu : undefined,
+        native: nat.build?.ms,
+        nativeCpu: nat.build?.cpu,
+        nativeWhat: 'umoci seed flow',
+        note: r.ok ? `workers ${r.workers}` : 'FAILED',
+      });
+    if (new Set(runs.map((r) => r.out)).size !== 1) notes.push('scaling: the built archives differ between worker counts!');
+    else notes.push(`scaling: the built archive is byte-identical for ${runs.map((r) => r.workers).join(' / ')} pool threads.`);
+  }
   // Native rows after app rows of their section read better: sort by section, app first.
   rows.sort((x, y) => (x.section === y.section ? (x.what.startsWith('app') ? 0 : 1) - (y.what.startsWith('app') ? 0 : 1) : x.section < y.section ? -1 : 1));
 
@@ -365,19 +392,20 @@ async function main(): Promise<void> {
   const md = [
     '# layerwright benchmark results',
     '',
-    `Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (test/bench/run.ts): ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmtMB(totalmem())} RAM, ${chromiumVersion} headless, Node ${process.version}. Load average at start ${load0[0].toFixed(1)}, at end ${load1[0].toFixed(1)} (the machine is shared; each timing is the best of ${REPEAT}).`,
+    `Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (test/bench/run.ts): ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmtMB(totalmem())} RAM, ${chromiumVersion} headless, Node ${process.version}. Load average at start ${load0[0].toFixed(1)}, at end ${load1[0].toFixed(1)} (the machine is shared; each timing is the best of ${REPEAT}). Worker pool: ${pageWorkers || cpus().length} workers in the page (one per core), ${cpus().length} threads in the CLI unless a row says otherwise.`,
     '',
     'The app numbers are the production build of the app\'s own engine worker (`workers/engine.worker.ts` through `src/ui/engine.ts`, bundled by vite as the app bundles it) driven from a bench page (test/bench/page) in headless Chromium; the input is a disk-backed `File` from `setInputFiles`. Times are wall clock around the worker job, measured in the page. Native anchors are the standard tools on the same files (page cache warm for both).',
     '',
     '## How to run',
     '',
-    '`npm run bench` (about 15 minutes on 2 cores; the first run also generates ~13 GB of inputs in .tmp/bench/, reused afterwards). `BENCH_REPEAT=N` (best of N, default 2), `BENCH_SKIP=native,app,ui,mem` to skip sections, `BENCH_MEM=512,1024,2048,4096` for the memory layer sizes (MiB). Chromium is Debian\'s /usr/bin/chromium (never downloaded), headless, fresh profile. Wall-clock ratios on a shared machine are noisy; the CPU-time ratio (all Chromium processes vs the native pipeline\'s processes) is the steadier comparison.',
+    '`npm run bench` (about 15 minutes on 2 cores; the first run also generates ~13 GB of inputs in .tmp/bench/, reused afterwards). `BENCH_REPEAT=N` (best of N, default 2), `BENCH_SKIP=native,app,ui,mem,scaling` to skip sections, `BENCH_MEM=512,1024,2048,4096` for the memory layer sizes (MiB). Chromium is Debian\'s /usr/bin/chromium (never downloaded), headless, fresh profile. Wall-clock ratios on a shared machine are noisy; the CPU-time ratio (all Chromium processes vs the native pipeline\'s processes) is the steadier comparison.',
     '',
     '## Inputs',
     '',
     `- **big**: OCI layout tar ${fmtMB(big.tarSize)}, one gzip layer ${fmtMB(big.layer.size)} (uncompressed ${fmtMB(big.layer.tarSize)}; half incompressible, half text).`,
     `- **broken**: the seed's defect at scale, OCI layout tar ${fmtMB(broken.tarSize)}: a traditional base layer and a ${fmtMB(broken.layer.size)} merged-usr last layer with \`bin -> usr/bin\`, \`lib\`, \`lib64\`, \`sbin\` symlinks followed by whiteouts under them.`,
-    `- **build**: base = the big image, app rootfs = a ${fmtMB(rootfs.tarSize)} plain tar (half incompressible); the app builds one new gzip layer on top.`,
+    `- **build**: base = the big image, app rootfs = a ${fmtMB(rootfs.tarSize)} plain tar (half incompressible); the app builds one new gzip layer on top. The second build row: a ${fmtMB(rootfsBig.tarSize)} app rootfs of the same kind.`,
+    `- **scaling**: the build row's inputs through the CLI (\`LW_WORKERS=N npm run cli -- build …\`) with 1, 2 and 4 pool threads.`,
     ...MEM_SIZES.map((s) => `- **mem-${s}m**: OCI layout tar with one ${s} MiB gzip layer (80% incompressible, gzip -1).`),
     '',
     '## Time',
