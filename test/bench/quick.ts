@@ -16,14 +16,19 @@ try {
   if (!process.env.QUICK_NO_SHA) console.log('chromium sha256 MiB/s:', JSON.stringify(await b.page.evaluate(`window.bench.probe('sha256')`)));
   await b.setFile(image);
   for (const op of (process.env.QUICK_OPS ?? 'verify').split(',')) {
-    let bestRun: { ms: number; cpu: number } | undefined;
+    let bestRun: { ms: number; cpu: number; idle: number; peak: number; renderer: number; halves: string } | undefined;
     for (let i = 0; i < REPEAT; i++) {
       const o = await b.open();
+      const idle = await b.measure(() => new Promise((r) => setTimeout(r, 600)));
       const m = await b.measure(() => b.run(op, [o.sessionId]));
       const ms = (m.value as { ms: number }).ms;
-      if (!bestRun || ms < bestRun.ms) bestRun = { ms, cpu: m.cpu };
+      const mib = (x: number) => (x / 2 ** 20).toFixed(0);
+      if (!bestRun || ms < bestRun.ms)
+        bestRun = { ms, cpu: m.cpu, idle: idle.mem.rss, peak: m.mem.rss, renderer: m.mem.renderer, halves: `${mib(m.mem.firstHalf)} / ${mib(m.mem.secondHalf)}` };
     }
-    console.log(`app ${op}: ${(bestRun!.ms / 1000).toFixed(2)} s wall, ${bestRun!.cpu.toFixed(1)} CPU s, peak RSS n/a`);
+    const r = bestRun!;
+    const mib = (x: number) => (x / 2 ** 20).toFixed(0);
+    console.log(`app ${op}: ${(r.ms / 1000).toFixed(2)} s wall, ${r.cpu.toFixed(1)} CPU s; RSS idle ${mib(r.idle)} MiB, peak ${mib(r.peak)} MiB (growth ${mib(r.peak - r.idle)}), renderer peak ${mib(r.renderer)} MiB, 1st/2nd half peak ${r.halves} MiB`);
   }
 } finally {
   await b.close();
