@@ -31,7 +31,7 @@ export interface HashJob {
 export type PoolJob = DeflateJob | HashJob;
 
 /** The message a worker answers, one per job in order: the chunk, a hash ack (`hex` at the end), or why it failed. */
-export type PoolReply = DeflatedChunk | { hashed: true; hex?: string } | { error: string };
+export type PoolReply = DeflatedChunk | { hashed: true; hex?: string; back?: Uint8Array } | { error: string };
 /** @deprecated the old name, kept for callers of the deflate-only pool. */
 export type DeflateReply = PoolReply;
 
@@ -63,7 +63,10 @@ export function poolServer(): (job: PoolJob) => { reply: PoolReply; transfer: Ar
       let h = states.get(job.id);
       if (!h) states.set(job.id, (h = newHasher(job.alg)));
       if (job.data) h.update(job.data);
-      if (!job.end) return { reply: { hashed: true }, transfer: [] };
+      // The bytes go back to the stream, which reuses the buffer for its next batch: a fixed set of buffers per
+      // stream, nothing left for either side's garbage collector (which runs late in a busy worker).
+      const back = job.data && transferable(job.data).length ? job.data : undefined;
+      if (!job.end) return { reply: back ? { hashed: true, back } : { hashed: true }, transfer: back ? [back.buffer as ArrayBuffer] : [] };
       states.delete(job.id);
       return { reply: { hashed: true, hex: h.hex() }, transfer: [] };
     } catch (e) {
