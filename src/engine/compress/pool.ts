@@ -99,6 +99,8 @@ export interface PoolChannel {
   send(job: HashJob, transfer: ArrayBuffer[]): Promise<PoolReply>;
   /** Whether `transfer` is honoured (the worker has answered before). */
   readonly proven: boolean;
+  /** The stream is done with this worker (it counts for spreading the next streams). */
+  release(): void;
 }
 
 export interface WorkerPool extends Deflater {
@@ -124,6 +126,8 @@ interface Slot {
   pending: Task[];
   /** Has answered once. Until then its jobs are copied, not transferred, so they can be redone here. */
   proven: boolean;
+  /** Hash streams pinned to it. */
+  streams: number;
 }
 
 /**
@@ -149,7 +153,7 @@ export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
       ? new LwError('worker-failed', `A hashing worker failed: ${why}`)
       : new LwError('encoder-failed', `A deflate worker failed: ${why}`);
   const start = (): Slot => {
-    const slot: Slot = { w: spawn(), pending: [], proven: false };
+    const slot: Slot = { w: spawn(), pending: [], proven: false, streams: 0 };
     slot.w.listen(
       (r) => {
         const t = slot.pending.shift();
@@ -228,9 +232,26 @@ export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
     },
     channel() {
       if (inline) return undefined;
-      const slot = pick(false);
+      // Streams spread over the workers (verify's two hashes on two cores): the one with the fewest streams, a new
+      // one while there is room and every worker has some.
+      let slot = slots.reduce<Slot | undefined>((a, b) => (!a || b.streams < a.streams ? b : a), undefined);
+      if (!slot || (slot.streams > 0 && slots.length < n)) {
+        try {
+          slot = start();
+        } catch {
+          inline = true;
+          if (!slot) return undefined;
+        }
+      }
       if (!slot) return undefined;
+      const pinned = slot;
+      pinned.streams++;
+      let released = false;
       return {
+        release() {
+          if (!released) pinned.streams--;
+          released = true;
+        },
         get proven() {
           return slot.proven;
         },

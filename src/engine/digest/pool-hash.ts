@@ -179,7 +179,11 @@ class PooledHasher implements AsyncHasher {
     end.catch(() => {});
     this.sent.push({ reply: end });
     let last: PoolReply | undefined;
-    while (this.sent.length && !this.local) last = await this.settle(this.sent.shift()!);
+    try {
+      while (this.sent.length && !this.local) last = await this.settle(this.sent.shift()!);
+    } finally {
+      this.ch.release();
+    }
     const local = this.local as Hasher | undefined; // settle() may have turned the stream local
     if (local) return local.hex();
     const hex = (last as { hex?: string } | undefined)?.hex;
@@ -192,5 +196,6 @@ class PooledHasher implements AsyncHasher {
     this.sent = [];
     this.kept = [];
     if (this.ch && !this.local) this.ch.send({ op: 'hash', id: this.id, alg: this.alg, drop: true }, []).catch(() => {});
+    this.ch?.release();
   }
 }

@@ -105,6 +105,26 @@ describe('hashing in the worker pool (worker_threads)', () => {
     }, 30_000);
   }
 
+  it('spreads concurrent streams over the workers (both of verify\'s hashes on two cores)', async () => {
+    const seen: number[] = [];
+    let spawned = 0;
+    const pool = workerPool(() => {
+      const me = spawned++;
+      const w = fake(1e9, 'error');
+      return { ...w, post: (job, t) => (seen.push(me), w.post(job, t)) };
+    }, 2);
+    const data = randomBytes(3 * HASH_BATCH, rng(8));
+    const want = createHash('sha256').update(data).digest('hex');
+    const a = poolHasher('sha256', pool);
+    const b = poolHasher('sha256', pool);
+    await a.update(data);
+    await new Promise((r) => setTimeout(r, 20)); // a's worker is idle again: b must still get the other one
+    await b.update(data);
+    expect(await Promise.all([a.hex(), b.hex()])).toEqual([want, want]);
+    expect(spawned).toBe(2);
+    expect(new Set(seen)).toEqual(new Set([0, 1]));
+  });
+
   it('hashes in this thread when the worker never starts, or none can be made', async () => {
     const data = randomBytes(5 * HASH_BATCH + 3, rng(5));
     const want = createHash('sha256').update(data).digest('hex');
