@@ -8,7 +8,7 @@
 
 import { execSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { ENCODER_SECTION, keptSection } from './lib/sections';
+import { ENCODER_SECTION, POOL_SECTION, keptSection } from './lib/sections';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR, appRootfs, bigImage, bigTarGz, brokenImage, memImage, type Input } from './gen';
@@ -424,9 +424,10 @@ async function main(): Promise<void> {
       : []),
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
-  // The layer encoder's section is written by test/bench/encode-node.ts: keep it.
+  // The layer encoder's section (test/bench/encode-node.ts) and the pool's section runs (quick.ts): keep them.
   const out = join(import.meta.dirname, 'RESULTS.md');
-  writeFileSync(out, md + keptSection(existsSync(out) ? readFileSync(out, 'utf8') : '', ENCODER_SECTION));
+  const prev = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  writeFileSync(out, md + [ENCODER_SECTION, POOL_SECTION].map((h) => keptSection(prev, h)).filter(Boolean).join('\n'));
   console.log('\nwrote test/bench/RESULTS.md');
 }
 

@@ -2,6 +2,8 @@
 
 /** The section test/bench/encode-node.ts writes. */
 export const ENCODER_SECTION = '## Layer encoder under Node';
+/** Section runs of test/bench/quick.ts (hashing in the worker pool, issue 11), written by hand from its output. */
+export const POOL_SECTION = '## Hashing in the worker pool (section runs)';
 
 /** `heading`'s section of `md` (up to the next `## ` heading), or ''. */
 export function keptSection(md: string, heading: string): string {
