@@ -12,8 +12,8 @@
 //   bytes, so their hash starts over and the progress of the abandoned read is taken back (onBytes(-n)).
 //
 // - both hashes run in pool workers (digest/pool-hash.ts) for blobs of POOL_MIN_BYTES or more, so inflate,
-//   the stored digest and the diff_id use three cores; the stored chunks go on to the decompressor, so they are
-//   copied to the worker; the decompressed ones are batched (copied into 1 MiB buffers that are transferred).
+//   the stored digest and the diff_id use three cores; both are copied into the stream's own 1 MiB buffers that
+//   travel to the worker and back (the stored chunks go on to the decompressor, the consumer reads the decoded ones).
 //
 // UnpackCache lets two ops share one read of a blob (the app's automatic diagnose and the user's Verify).
 
