@@ -121,7 +121,9 @@ class AppState {
     const original = this.opened;
     if (!original || this.fixing.running || ids.length === 0) return undefined;
     this.error = null;
-    const r = await this.fixing.start(original.sessionId, ids, this.compressionLevel);
+    // The default (6) leaves fix free to splice (reuse the source's compressed blocks: ops/fix-layer.ts); another
+    // level asks for every rewritten byte deflated at it.
+    const r = await this.fixing.start(original.sessionId, ids, this.compressionLevel === 6 ? undefined : this.compressionLevel);
     if (this.fixing.error) this.showError(this.fixing.error);
     if (!r) return undefined;
     this.fixReports = new Map(this.fixReports).set(r.opened.sessionId, r);
