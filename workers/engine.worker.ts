@@ -28,6 +28,7 @@ import {
   type SizeNode,
   verify as verifyOp,
   type AnyEntry,
+  type LayerListing,
   type ImageArchive,
   type OpOptions,
   type Scratch,
@@ -194,6 +195,12 @@ function folderToMap(files: FolderInput): Map<string, Blob> {
   return new Map(files.map((f) => [f.path.replace(/^\/+/, ''), f.file]));
 }
 
+/** A session's cached listings as mergedView reads them: a merged view chosen again, or compared, reads no layer again. */
+function sessionListing(ctx: JobContext, sessionId: string, image: number): LayerListing {
+  const { listings } = ctx.session(sessionId);
+  return (layer, opts) => listings.get(image, layer, opts);
+}
+
 /** Each layer's changes (ops/explore/changes.ts) from the cached listings; a background job's reads are gated. */
 async function layerChanges(ctx: JobContext, sessionId: string, image: number) {
   const { listings } = ctx.session(sessionId);
@@ -231,7 +238,7 @@ const api = {
     return packEntries(rows);
   }, { kind: 'user', what: 'the file listing' }),
   mergedView: job(async (ctx, sessionId: string, image: number, upto?: number) =>
-    packEntries(await mergedView(ctx.session(sessionId).archive, image, upto, ctx.opts)),
+    packEntries(await mergedView(ctx.session(sessionId).archive, image, upto, ctx.opts, sessionListing(ctx, sessionId, image))),
     { kind: 'user', what: 'the file listing' },
   ),
   layerChanges: job(layerChanges, { kind: 'user', what: 'the layer changes' }),
@@ -257,7 +264,7 @@ const api = {
 
   /** File tree: compare two merged filesystems (Compare, and a layer's Show filter); which layers match a filter. */
   compare: job(async (ctx, before: CompareSide, after: CompareSide) => {
-    const read = (s: CompareSide) => compareSide(ctx.session(s.sessionId).archive, s.image, s.upto, ctx.opts);
+    const read = (s: CompareSide) => compareSide(ctx.session(s.sessionId).archive, s.image, s.upto, ctx.opts, sessionListing(ctx, s.sessionId, s.image));
     return compareFilesystems(await read(before), await read(after));
   }, { kind: 'user', what: 'the compare' }),
   findInLayers: job(async (ctx, sessionId: string, image: number, pattern: string) => {

@@ -13,7 +13,7 @@ import { readTar } from '../tar/reader';
 import type { TarEntryType } from '../tar/types';
 import { ancestorsOf, cleanPath } from '../layers/paths';
 import { isOpaque, isWhiteout, opaqueDir, whiteoutTarget } from '../layers/whiteout';
-import { scanBase } from '../build/basescan';
+import { mergedAfter } from './explore/changes';
 import { storedBlob, type ImageArchive } from '../oci/archive';
 import { imageLayer, located, type FileEntry, type MergedEntry } from './files-common';
 
@@ -67,15 +67,26 @@ export async function listLayer(archive: ImageArchive, imageIndex: number, layer
 }
 
 
+/** Where mergedView gets a layer's listing: the session's ListingCache in the app (each layer read once), else a fresh read. */
+export type LayerListing = (layer: number, opts: OpOptions) => Promise<FileEntry[]>;
+
 /**
  * The filesystem after extracting layers 0..uptoLayer in order (image-spec layer.md): whiteouts delete lower paths,
  * opaque whiteouts hide lower children, a non-directory replaces a directory with its whole subtree (and the other
- * way round), a directory over a directory keeps the children. The layer semantics are the one merged model's
- * (layers/merge.ts, through build/basescan.ts scanBase), so what is shown here is what diagnose, fix and build reason
- * about; an entry under a lower symlink makes a real directory there, as Docker's overlay2 does.
- * Parents that no layer stores are listed as `implied` directories. Sorted by path, children right after their parent.
+ * way round), a directory over a directory keeps the children. It is built from the layers' listings by the one
+ * merged model (layers/merge.ts, through explore/changes.ts mergedAfter), so what is shown here is what diagnose,
+ * fix, build and the Layer sizes counts reason about; an entry under a lower symlink makes a real directory there,
+ * as Docker's overlay2 does. With the app's ListingCache as `listing`, choosing a merged view twice (or comparing
+ * it) reads no layer again. Parents that no layer stores are listed as `implied` directories. Sorted by path,
+ * children right after their parent.
  */
-export async function mergedView(archive: ImageArchive, imageIndex: number, uptoLayer?: number, opts: OpOptions = {}): Promise<MergedEntry[]> {
+export async function mergedView(
+  archive: ImageArchive,
+  imageIndex: number,
+  uptoLayer?: number,
+  opts: OpOptions = {},
+  listing: LayerListing = (layer, o) => listLayer(archive, imageIndex, layer, o),
+): Promise<MergedEntry[]> {
   const { signal, onProgress } = opts;
   throwIfAborted(signal);
   const img = archive.images[imageIndex];
@@ -87,25 +98,20 @@ export async function mergedView(archive: ImageArchive, imageIndex: number, upto
   // Fail before reading any layer when one is missing (the model's check), not after the lower ones were read.
   for (const l of layers) storedBlob(l);
   const total = layers.reduce((s, l) => s + l.blob!.size, 0);
-  const view = await scanBase(layers, { signal, onProgress });
+  const listings: FileEntry[][] = [];
+  let before = 0;
+  for (const l of layers) {
+    const size = l.blob!.size;
+    listings.push(await listing(l.index, { signal, onProgress: onProgress && ((done) => onProgress(before + Math.min(done, size), total, 'merged')) }));
+    before += size;
+  }
+  const view = mergedAfter(listings);
 
   const out: MergedEntry[] = [];
   const seen = new Set<string>();
   for (const n of view.entries()) {
     if (n.path === '') continue;
-    const m: MergedEntry = {
-      path: n.path,
-      type: n.type,
-      size: n.size,
-      mode: n.mode,
-      uid: n.uid,
-      gid: n.gid,
-      mtime: n.mtime,
-      linkpath: n.linkpath,
-      layer: n.base!.layer,
-      ordinal: n.base!.ordinal,
-    };
-    out.push(m);
+    out.push({ path: n.path, type: n.type, size: n.size, mode: n.mode, uid: n.uid, gid: n.gid, mtime: n.mtime, linkpath: n.linkpath, layer: n.layer, ordinal: n.ordinal });
     seen.add(n.path);
   }
   // Extraction creates missing parents; list them so the tree has no holes.

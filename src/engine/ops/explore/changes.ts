@@ -53,6 +53,8 @@ export interface LayerChanges {
 /** A path of the merged model as the explore views keep it: its stat and the layer it comes from. */
 export interface LayeredNode extends MergedNode, EntryStat {
   layer: number;
+  /** Position of the entry in its layer's tar (the listing index), for extractFile. */
+  ordinal: number;
 }
 type Node = LayeredNode;
 
@@ -120,8 +122,11 @@ export function walkLayers(listings: FileEntry[][], visit: (d: LayerDelta) => vo
     fs.before = new Map();
     fs.written = new Set();
     fs.deleted = new Set();
+    const ordinal = new Map<FileEntry, number>();
+    entries.forEach((e, i) => ordinal.set(e, i));
     fs.applyLayer(entries, (e, path) => ({
       path, type: e.type, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, linkpath: e.linkpath, layer,
+      ordinal: ordinal.get(e) ?? -1,
     }));
     const opaque = new Set<string>();
     for (const e of entries) if (e.whiteout === 'opaque' && e.target !== undefined && e.pathProblem !== 'escapes-root') opaque.add(e.target);

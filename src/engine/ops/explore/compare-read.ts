@@ -4,16 +4,22 @@
 
 import type { OpOptions } from '../../env';
 import type { ImageArchive } from '../../oci/archive';
-import { mergedView } from '../files';
+import { mergedView, type LayerListing } from '../files';
 import type { CompareEntry } from './compare';
 import { pathMatcher } from './glob';
 import type { ListingCache } from './listings';
 
 /** The merged filesystem after layer `upto` of image `image` (all layers when absent; -1 = empty). */
-export async function compareSide(archive: ImageArchive, image: number, upto: number | undefined, opts: OpOptions = {}): Promise<CompareEntry[]> {
+export async function compareSide(
+  archive: ImageArchive,
+  image: number,
+  upto: number | undefined,
+  opts: OpOptions = {},
+  listing?: LayerListing,
+): Promise<CompareEntry[]> {
   const layers = archive.images[image]?.layers ?? [];
   if (upto === -1) return [];
-  const merged = await mergedView(archive, image, upto, opts);
+  const merged = await mergedView(archive, image, upto, opts, listing);
   return merged.map((m) => {
     const c: CompareEntry = { path: m.path, type: m.type, size: m.size, mode: m.mode, uid: m.uid, gid: m.gid, mtime: m.mtime, linkpath: m.linkpath };
     if (m.implied) c.implied = true;
