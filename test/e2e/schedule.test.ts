@@ -57,14 +57,15 @@ it('lists the merged files within 1.5× their time alone while the diagnosis run
   const problems = page.getByRole('region', { name: 'Problems' });
   const bar = problems.getByRole('progressbar');
   for (let round = 0; round < 3; round++) {
-    // Alone: the diagnosis has finished.
-    const t0 = await open(page);
-    await diagnosed(page);
-    diagnosisMs = Math.max(diagnosisMs, Date.now() - t0);
+    // Alone: a fresh session (no listing cached yet) whose diagnosis the user cancelled, so nothing competes.
+    await open(page);
+    await bar.waitFor();
+    await problems.getByRole('button', { name: 'Cancel' }).click();
+    await bar.waitFor({ state: 'detached', timeout: 60_000 });
     alone.push(await listMerged(page));
 
     // While the diagnosis runs: open again (a new session diagnoses again) and list at once.
-    await open(page);
+    const t0 = await open(page);
     await bar.waitFor();
     // The diagnosis is reading (the page has settled after the open), and far from done.
     await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
@@ -75,18 +76,19 @@ it('lists the merged files within 1.5× their time alone while the diagnosis run
       .then(() => (paused = true))
       .catch(() => {});
     during.push(await listMerged(page));
+    // The diagnosis overlapped the whole listing, or the comparison says nothing.
     expect(await bar.count(), 'the diagnosis was still running when the listing ended').toBe(1);
     await Promise.race([pausedSeen, new Promise((r) => setTimeout(r, 1000))]);
+    await diagnosed(page);
+    diagnosisMs = Math.max(diagnosisMs, Date.now() - t0);
   }
   expect(paused, 'the diagnosis said what it waits for').toBe(true);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const aloneMs = median(alone);
   const duringMs = median(during);
-  // The diagnosis must really be the long job here, or the comparison says nothing.
-  expect(diagnosisMs, `diagnosis ${diagnosisMs} ms vs listing ${aloneMs} ms`).toBeGreaterThan(2 * aloneMs);
   const ratio = duringMs / aloneMs;
   console.log(
-    `merged listing alone ${alone.join(', ')} ms, during the diagnosis ${during.join(', ')} ms: medians ${duringMs}/${aloneMs} = ${ratio.toFixed(2)}×; diagnosis up to ${diagnosisMs} ms`,
+    `merged listing alone ${alone.join(', ')} ms, during the diagnosis ${during.join(', ')} ms: medians ${duringMs}/${aloneMs} = ${ratio.toFixed(2)}×; diagnosis with the listing up to ${diagnosisMs} ms`,
   );
   expect(ratio).toBeLessThanOrEqual(1.5);
   // …and the diagnosis resumes and finishes.
