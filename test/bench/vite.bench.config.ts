@@ -16,5 +16,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
+    // BENCH_NO_MINIFY=1: readable function names in test/bench/profile.ts's profiles (tuning only).
+    minify: !process.env.BENCH_NO_MINIFY,
   },
 });

@@ -104,6 +104,20 @@ export class Bench {
       await r;
     }
   }
+  /** One CDP command to every attached worker (the engine worker), e.g. Profiler.start for a tuning profile. */
+  async workerSend(method: string, params: object = {}, timeoutMs = 30_000): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const sessionId of this.workerSessions) {
+      const id = this.nextId++;
+      const r = new Promise<unknown>((res) => {
+        this.pending.set(id, res);
+        setTimeout(() => res(undefined), timeoutMs);
+      });
+      await this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(() => {});
+      out.push(await r);
+    }
+    return out;
+  }
   private async workerHeap(): Promise<number> {
     let total = 0;
     for (const sessionId of this.workerSessions) {
