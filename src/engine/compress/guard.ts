@@ -1,8 +1,14 @@
 // The encoder guard: every gzip layer layerwright writes is decoded again, as it is written, by an independent
-// decoder — the platform's native DecompressionStream (the browser's zlib, Node's zlib), never our own code —
-// and the SHA-256 of what comes out must be the diff_id computed from the tar we fed in. A bug in the encoder
-// (like fflate #260, which made layers no engine could read) then fails the job instead of shipping an image
-// whose digests look right because they were computed from the bytes we meant to write.
+// decoder — the platform's native DecompressionStream (the browser's zlib, Node's zlib), never our own code.
+// A bug in the encoder (like fflate #260, which made layers no engine could read) then fails the job instead of
+// shipping an image whose digests look right because they were computed from the bytes we meant to write:
+//
+// - the decoder must accept the whole stream, trailer included: it checks the decoded bytes against the CRC-32
+//   and ISIZE that the encoder computed from the INTENDED tar bytes in the calling thread (gzip.ts, splice.ts),
+//   independently of the deflate code; a stream that decodes to anything else is refused (a 2^-32 chance aside);
+// - it must give exactly as many bytes as the tar we wrote;
+// - the diff_id is the SHA-256 of what the decoder gave back: by construction the digest engines will compute.
+//   (Hashing the intended tar as well would be a third full SHA-256 pass, the costliest part of fix and build.)
 
 import { LwError } from '../errors';
 import { hashingStream, type HashPool } from '../digest/index';
@@ -12,8 +18,11 @@ const WRITES_AHEAD = 4;
 export interface DecodeGuard {
   /** Pass the gzip bytes through this; it forwards them unchanged while feeding the decoder (with back-pressure). */
   tap: TransformStream<Uint8Array, Uint8Array>;
-  /** After the tap has flushed: throws `encoder-failed` unless the decoded bytes hash to `diffId` / `size`. */
-  check(diffId: string, size: number): void;
+  /**
+   * After the tap has flushed: the SHA-256 of the decoded bytes (the diff_id); throws `encoder-failed` unless
+   * they are exactly `size` bytes (the decoder already refused any that failed the trailer's CRC-32).
+   */
+  result(size: number): { diffId: string; size: number };
   /** Stops the decoder when the layer fails for another reason. */
   abort(): Promise<void>;
 }
@@ -59,10 +68,10 @@ export function decodeGuard(pool?: HashPool): DecodeGuard {
   });
   return {
     tap,
-    check(diffId, size) {
+    result(size) {
       const got = hash.result();
       if (got.size !== size) throw failed(`${got.size} bytes decoded, ${size} written`);
-      if (got.digest !== diffId) throw failed(`decoded ${got.digest}, written ${diffId}`);
+      return { diffId: got.digest, size };
     },
     abort: () => writer.abort().catch(() => {}),
   };

@@ -9,7 +9,7 @@
 // at most `2 × concurrency` chunks are in flight, so memory stays bounded whatever the input size.
 
 import { LwError } from '../errors';
-import { crc32Combine } from './crc32';
+import { crc32, crc32Combine } from './crc32';
 import { deflateChunk, type DeflateJob, type DeflatedChunk } from './deflate-chunk';
 
 export type { DeflateJob, DeflatedChunk } from './deflate-chunk';
@@ -55,26 +55,34 @@ export function gzipStream(opts: GzipOptions = {}): TransformStream<Uint8Array, 
   let buf = new Uint8Array(size);
   let fill = 0;
   let dict = new Uint8Array(0); // the last 32 KiB of input handed out so far
-  const pending: Promise<DeflatedChunk>[] = [];
+  // Each chunk's CRC-32 is computed here, from the bytes as they arrived, not taken from the deflater: the trailer
+  // then holds the checksum of the intended bytes, which the decode guard's native decoder checks the decoded
+  // bytes against (guard.ts). A worker that deflated other bytes (a reused or overwritten buffer) is caught here.
+  const pending: { chunk: Promise<DeflatedChunk>; crc: number; size: number }[] = [];
   let crc = 0;
   let isize = 0;
 
   const emit = async (c: TransformStreamDefaultController<Uint8Array>) => {
-    const r = await pending.shift()!;
+    const { chunk, crc: want, size } = pending.shift()!;
+    const r = await chunk;
+    if (r.crc !== want || r.size !== size)
+      throw new LwError('encoder-failed', 'The compressed layer does not decode to the layer that was written (a deflate worker answered for other bytes); nothing was saved.');
     c.enqueue(r.piece);
-    crc = crc32Combine(crc, r.crc, r.size);
-    isize = (isize + r.size) % 2 ** 32;
+    crc = crc32Combine(crc, want, size);
+    isize = (isize + size) % 2 ** 32;
   };
   let submitted = 0;
   const submit = async (c: TransformStreamDefaultController<Uint8Array>, data: Uint8Array, last = false) => {
     const job: DeflateJob = { data, dict, level };
+    const want = crc32(data); // before `data` is transferred (it is empty afterwards)
+    const size = data.length;
     // A full chunk is ≥ 32 KiB, so the next dictionary is its own tail (copied: `data` may be transferred).
     dict = data.slice(data.length - WINDOW);
     // Input of one chunk has nothing to run beside: deflate it here rather than wait for a worker to start.
     const p = (last && submitted === 0 && deflater.slowStart ? inlineDeflater : deflater).deflate(job);
     submitted++;
     p.catch(() => {}); // awaited in order by emit(); don't report it unhandled while an earlier one is awaited
-    pending.push(p);
+    pending.push({ chunk: p, crc: want, size });
     while (pending.length >= maxInFlight) await emit(c);
   };
 

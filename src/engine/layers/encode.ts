@@ -1,14 +1,16 @@
 // The project's ONE layer encoder (fix rewrites layers with it, build makes new ones). One streaming pass:
 //
-//   TarWriter -> coalesce -> sha256 (diff_id) -> deterministic gzip -> decode guard -> sha256 (digest) -> env.scratch
+//   TarWriter -> coalesce -> deterministic gzip -> decode guard (-> sha256 of the decoded bytes = diff_id)
+//                                                -> sha256 (digest) -> env.scratch
 //
 // Deterministic: the same tar bytes always give the same blob (chunked fflate deflateSync at a fixed level,
 // gzip header mtime 0 and no name — see compress/gzip.ts), in the browser and in Node, for any number of
 // deflate workers, so the same input image fixed twice yields byte-identical output.
 // Checked: the decode guard (compress/guard.ts) inflates the gzip again with the platform's native decoder as it
-// is written; unless that gives back exactly the diff_id's bytes the layer fails with `encoder-failed`.
-// Fast: with a worker pool as env.deflater, deflate and the three SHA-256 streams run in its workers, inflate (the
-// guard) in the platform's decoder, the tar in this thread.
+// is written; unless that gives back exactly the tar's bytes (its size, and the CRC-32 the encoder took of them in
+// this thread) the layer fails with `encoder-failed`. The diff_id is the SHA-256 of the decoded bytes.
+// Fast: with a worker pool as env.deflater, deflate and both SHA-256 streams run in its workers, inflate (the
+// guard) in the platform's decoder, the tar in this thread. An uncompressed layer's diff_id is its digest.
 // Memory stays flat: chunks flow through with backpressure, nothing is kept but the scratch file.
 
 import { TarWriter } from '../tar/writer';
@@ -83,10 +85,9 @@ export async function encodeLayer(
   const file = await env.scratch.create(opts.name ?? 'layer');
   // A worker pool (env.deflater, when it is one) hashes too: diff_id, digest and the guard's hash each in a worker.
   const pool = hashPoolOf(env.deflater);
-  const diff = hashingStream('sha256', pool);
   const stored = hashingStream('sha256', pool);
   const input = new TransformStream<Uint8Array, Uint8Array>();
-  let chain = input.readable.pipeThrough(diff.stream);
+  let chain = input.readable;
   const guard = compression === 'gzip' ? decodeGuard(pool) : undefined;
   if (guard) chain = chain.pipeThrough(opts.gzip ?? gzipStream({ level, deflater: env.deflater })).pipeThrough(guard.tap);
   chain = chain.pipeThrough(stored.stream);
@@ -128,16 +129,16 @@ export async function encodeLayer(
     await writer.close();
     await piped;
     throwIfAborted(signal);
-    const d = diff.result();
-    guard?.check(d.digest, d.size);
-    const blob = await file.close();
     const s = stored.result();
+    const d = guard ? guard.result(done) : { diffId: s.digest, size: s.size };
+    if (d.size !== done) throw new LwError('write-failed', `The layer holds ${d.size} bytes, ${done} were written.`);
+    const blob = await file.close();
     if (blob.size !== s.size)
       throw new LwError('write-failed', `The layer file holds ${blob.size} bytes, ${s.size} were written.`);
     const descriptor: Descriptor = { mediaType, digest: s.digest, size: s.size };
     if (opts.annotations) descriptor.annotations = { ...opts.annotations };
     onProgress?.(done, total || done, 'writing layer');
-    return { blob, descriptor, diffId: d.digest, tarSize: d.size };
+    return { blob, descriptor, diffId: d.diffId, tarSize: d.size };
   } catch (e) {
     const err = asLwError(e, 'write-failed');
     await writer.abort(err).catch(() => {});

@@ -1,6 +1,8 @@
 // The encoder guard (issue 13): a deliberately broken deflater — injected where a worker pool would be — must
 // make encodeLayer, fix and build fail with `encoder-failed`, leave no scratch file behind, and make the CLI
 // write no output file.
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +20,26 @@ import { rootfsTar } from '../build/helpers';
 import { seedLayers } from '../ops-fix/seedlike';
 import { layoutFiles } from './fixtures';
 
-/** Valid deflate, but of other bytes (one input byte flipped): only the diff_id comparison can catch it. */
+/** Valid deflate, but of other bytes (one input byte flipped), with their own CRC-32: caught by the CRC-32 taken in the calling thread. */
 const wrongData: Deflater = {
   concurrency: 1,
   async deflate(job) {
     const data = job.data.slice();
     if (data.length) data[data.length >> 1] ^= 0x20;
     return deflateChunk({ ...job, data });
+  },
+};
+/**
+ * Valid deflate of other bytes that reports the CRC-32 of the right ones: the gzip trailer (computed from the
+ * intended bytes) makes the native decoder refuse what it decodes.
+ */
+const wrongDataRightCrc: Deflater = {
+  concurrency: 1,
+  async deflate(job) {
+    const good = deflateChunk(job);
+    const data = job.data.slice();
+    if (data.length) data[data.length >> 1] ^= 0x20;
+    return { ...deflateChunk({ ...job, data }), crc: good.crc };
   },
 };
 /** Damaged compressed bytes, as a real encoder bug (fflate #260) writes them: the decoder refuses them. */
@@ -62,7 +77,11 @@ async function sample(w: import('../../../src/engine/tar/writer').TarWriter) {
 }
 
 describe('the encoder guard', () => {
-  for (const [name, deflater] of [['decodable but wrong data', wrongData], ['undecodable data', badBytes]] as const) {
+  for (const [name, deflater] of [
+    ['decodable but wrong data', wrongData],
+    ['wrong data under the right checksum', wrongDataRightCrc],
+    ['undecodable data', badBytes],
+  ] as const) {
     it(`stops a layer whose gzip is ${name}: encoder-failed, no layer kept`, async () => {
       const scratch = trackedScratch();
       const err = await encodeLayer(sample, { scratch, deflater }).catch((e) => e);
@@ -76,6 +95,11 @@ describe('the encoder guard', () => {
     const scratch = trackedScratch();
     const r = await encodeLayer(sample, { scratch });
     expect(r.descriptor.size).toBe(r.blob.size);
+    // The diff_id (now the hash of the guard's decoded bytes) is the SHA-256 of the tar, as any engine computes it.
+    const tar = gunzipSync(new Uint8Array(await r.blob.arrayBuffer()));
+    expect(r.diffId).toBe(`sha256:${createHash('sha256').update(tar).digest('hex')}`);
+    expect(r.tarSize).toBe(tar.length);
+    expect(tar.length).toBeGreaterThan(200_000);
     expect(scratch).toMatchObject({ open: 0, kept: 1 });
   });
 
