@@ -19,13 +19,16 @@ try {
     const repairs = ((d.result as { repairs?: { id: string; optional?: boolean }[] }).repairs ?? []).filter((r) => !r.optional).map((r) => r.id);
     args = [sid, repairs];
   }
-  await b.workerSend('Profiler.enable');
-  await b.workerSend('Profiler.setSamplingInterval', { interval: 200 });
-  await b.workerSend('Profiler.start');
+  const profile = process.env.PROFILE !== '0'; // PROFILE=0: the job's time and CPU per thread without the profiler
+  if (profile) {
+    await b.workerSend('Profiler.enable');
+    await b.workerSend('Profiler.setSamplingInterval', { interval: 200 });
+    await b.workerSend('Profiler.start');
+  }
   const t0 = threads();
   const m = await b.measure(() => b.run(op, args));
   const t1 = threads();
-  const profiles = (await b.workerSend('Profiler.stop', {}, 60_000)) as { profile: Profile }[];
+  const profiles = (profile ? await b.workerSend('Profiler.stop', {}, 60_000) : []) as { profile: Profile }[];
   console.log(`${op}: ${((m.value as { ms: number }).ms / 1000).toFixed(2)} s wall, ${m.cpu.toFixed(1)} CPU s (all Chromium processes)`, (m.value as { error?: unknown }).error ?? '');
   const d = [...t1].map(([k, v]) => [k, v - (t0.get(k) ?? 0)] as const).filter(([, v]) => v >= 0.05).sort((x, y) => y[1] - x[1]);
   console.log('CPU s by process kind / thread name:');
@@ -76,7 +79,7 @@ function threads(): Map<string, number> {
         const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
         const rest = st.slice(st.lastIndexOf(')') + 2).split(' ');
-        const k = `${kind} ${name.replace(/\d+$/, '#')}`;
+        const k = `${kind} ${name.replace(/\d+$/, '#')}${name.startsWith('DedicatedWorker') ? ` (tid ${tid})` : ''}`;
         out.set(k, (out.get(k) ?? 0) + (Number(rest[11]) + Number(rest[12])) / 100);
       } catch {
         /* gone */

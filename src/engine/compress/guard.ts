@@ -11,9 +11,7 @@
 //   (Hashing the intended tar as well would be a third full SHA-256 pass, the costliest part of fix and build.)
 
 import { LwError } from '../errors';
-import { hashingStream, type HashPool } from '../digest/index';
-
-const WRITES_AHEAD = 4;
+import { poolGunzipHasher, type HashPool } from '../digest/pool-hash';
 
 export interface DecodeGuard {
   /** Pass the gzip bytes through this; it forwards them unchanged while feeding the decoder (with back-pressure). */
@@ -30,27 +28,21 @@ export interface DecodeGuard {
 const failed = (why: string) =>
   new LwError('encoder-failed', `The compressed layer does not decode to the layer that was written (${why}); nothing was saved.`);
 
-/** `pool`: where the decoded bytes are hashed (default: this thread). */
+/**
+ * `pool`: where the gzip is decoded and hashed — a pool worker, so the thread that writes the layer does neither
+ * (its bytes go there in 1 MiB batches, with back-pressure); without one, this thread.
+ */
 export function decodeGuard(pool?: HashPool): DecodeGuard {
   if (typeof DecompressionStream === 'undefined')
     throw new LwError('encoder-failed', 'This platform has no DecompressionStream to check compressed layers with.');
-  const ds = new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>;
-  const hash = hashingStream('sha256', pool);
-  const writer = ds.writable.getWriter();
-  const drained = ds.readable.pipeThrough(hash.stream).pipeTo(new WritableStream<Uint8Array>());
-  drained.catch(() => {}); // observed in flush
-  const wrap = (e: unknown) => (e instanceof LwError ? e : failed(`the decoder says: ${(e as Error)?.message ?? String(e)}`));
-  // Up to WRITES_AHEAD pieces may wait for the decoder: Node's zlib decodes on its own threads, so the encoder
-  // goes on with the next chunks meanwhile (waiting for each piece to be decoded first doubled the wall time of
-  // an encode on a busy machine). Bounded, so a slow decoder still holds the encoder back.
-  const writes: Promise<void>[] = [];
+  const g = poolGunzipHasher('sha256', pool);
+  let got: { hex: string; size: number } | undefined;
+  const wrap = (e: unknown) =>
+    e instanceof LwError ? e : failed(`the decoder says: ${(e as Error)?.message ?? String(e)}`);
   const tap = new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, c) {
-      const w = writer.write(chunk);
-      w.catch(() => {}); // awaited below or in flush
-      writes.push(w);
       try {
-        while (writes.length > WRITES_AHEAD) await writes.shift();
+        await g.update(chunk);
       } catch (e) {
         throw wrap(e);
       }
@@ -58,9 +50,7 @@ export function decodeGuard(pool?: HashPool): DecodeGuard {
     },
     async flush() {
       try {
-        for (const w of writes.splice(0)) await w;
-        await writer.close();
-        await drained;
+        got = await g.finish();
       } catch (e) {
         throw wrap(e);
       }
@@ -69,10 +59,10 @@ export function decodeGuard(pool?: HashPool): DecodeGuard {
   return {
     tap,
     result(size) {
-      const got = hash.result();
+      if (!got) throw failed('the decoder did not finish');
       if (got.size !== size) throw failed(`${got.size} bytes decoded, ${size} written`);
-      return { diffId: got.digest, size };
+      return { diffId: `sha256:${got.hex}`, size };
     },
-    abort: () => writer.abort().catch(() => {}),
+    abort: async () => g.drop(),
   };
 }

@@ -5,6 +5,8 @@
 //   the same bytes as in the calling thread. At most 2 chunks per worker are in flight (gzipStream bounds them).
 // - hash: a SHA-256/512 stream (digest/pool-hash.ts) whose state lives in one worker, so its chunks go, in order,
 //   through a `channel` pinned to that worker; each stream bounds its own chunks in flight.
+// - gunzip: the same, for the decode guard's stream (gunzip-hash.ts): gzip in, inflated by the platform's native
+//   decoder in the worker and hashed there. It is asynchronous: a worker serves its messages one after another.
 //
 // A worker answers its messages in the order it got them, so each slot keeps a FIFO of what it was sent.
 // Buffers are transferred, not copied, once a worker has answered once; until then they are cloned, so that
@@ -15,10 +17,14 @@ import { LwError } from '../errors';
 import { deflateChunk, type DeflateJob, type DeflatedChunk } from './deflate-chunk';
 import { newHasher, type DigestAlgorithm, type Hasher } from '../digest/algorithm';
 import type { Deflater } from './gzip';
+import { gunzipHash, type GunzipHash } from './gunzip-hash';
 
-/** A hash job: `data` is added to stream `id` (created on first use); `end` answers its hex and forgets it. */
+/**
+ * A stream job: `data` is added to stream `id` (created on first use); `end` answers its hex (and, for gunzip, the
+ * decoded size) and forgets it. `hash` hashes the bytes; `gunzip` decodes them and hashes what they decode to.
+ */
 export interface HashJob {
-  op: 'hash';
+  op: 'hash' | 'gunzip';
   id: number;
   alg: DigestAlgorithm;
   data?: Uint8Array;
@@ -31,7 +37,7 @@ export interface HashJob {
 export type PoolJob = DeflateJob | HashJob;
 
 /** The message a worker answers, one per job in order: the chunk, a hash ack (`hex` at the end), or why it failed. */
-export type PoolReply = DeflatedChunk | { hashed: true; hex?: string; back?: Uint8Array } | { error: string };
+export type PoolReply = DeflatedChunk | { hashed: true; hex?: string; size?: number; back?: Uint8Array } | { error: string };
 /** @deprecated the old name, kept for callers of the deflate-only pool. */
 export type DeflateReply = PoolReply;
 
@@ -45,12 +51,22 @@ export interface PoolWorker {
   terminate(): void;
 }
 
-const isHash = (j: PoolJob): j is HashJob => (j as HashJob).op === 'hash';
+const isHash = (j: PoolJob): j is HashJob => (j as HashJob).op !== undefined;
 
-/** The worker side: one per worker (it holds that worker's hash states). Returns the reply and what to transfer. */
-export function poolServer(): (job: PoolJob) => { reply: PoolReply; transfer: ArrayBuffer[] } {
+export interface Served {
+  reply: PoolReply;
+  transfer: ArrayBuffer[];
+}
+
+/**
+ * The worker side: one per worker (it holds that worker's stream states). Returns the reply and what to transfer;
+ * a gunzip job answers later, so the worker must serve its messages one after another (workers/deflate.worker.ts).
+ */
+export function poolServer(): (job: PoolJob) => Served | Promise<Served> {
   const states = new Map<number, Hasher>();
+  const gunzips = gunzipServer();
   return (job) => {
+    if (isHash(job) && job.op === 'gunzip') return gunzips(job);
     try {
       if (!isHash(job)) {
         const r = deflateChunk(job);
@@ -65,7 +81,7 @@ export function poolServer(): (job: PoolJob) => { reply: PoolReply; transfer: Ar
       if (job.data) h.update(job.data);
       // The bytes go back to the stream, which reuses the buffer for its next batch: a fixed set of buffers per
       // stream, nothing left for either side's garbage collector (which runs late in a busy worker).
-      const back = job.data && transferable(job.data).length ? job.data : undefined;
+      const back = giveBack(job.data);
       if (!job.end) return { reply: back ? { hashed: true, back } : { hashed: true }, transfer: back ? [back.buffer as ArrayBuffer] : [] };
       states.delete(job.id);
       return { reply: { hashed: true, hex: h.hex() }, transfer: [] };
@@ -76,9 +92,40 @@ export function poolServer(): (job: PoolJob) => { reply: PoolReply; transfer: Ar
   };
 }
 
+const giveBack = (data?: Uint8Array) => (data && transferable(data).length ? data : undefined);
+
+/** The worker side of gunzip streams: a failed stream answers its error to every later message until it ends. */
+function gunzipServer(): (job: HashJob) => Promise<Served> {
+  const states = new Map<number, { g: GunzipHash; failed?: string }>();
+  return async (job) => {
+    let st = states.get(job.id);
+    if (job.drop) {
+      st?.g.abort();
+      states.delete(job.id);
+      return { reply: { hashed: true }, transfer: [] };
+    }
+    if (!st) states.set(job.id, (st = { g: gunzipHash(job.alg) }));
+    if (job.end) states.delete(job.id);
+    try {
+      if (st.failed) throw new Error(st.failed);
+      if (job.data) await st.g.update(job.data);
+      if (job.end) {
+        const r = await st.g.end();
+        return { reply: { hashed: true, hex: r.hex, size: r.size }, transfer: [] };
+      }
+      const back = giveBack(job.data);
+      return { reply: back ? { hashed: true, back } : { hashed: true }, transfer: back ? [back.buffer as ArrayBuffer] : [] };
+    } catch (e) {
+      st.failed ??= e instanceof Error ? e.message : String(e);
+      st.g.abort();
+      return { reply: { error: st.failed }, transfer: [] };
+    }
+  };
+}
+
 const defaultServer = poolServer();
 /** The worker side of a deflate job (kept for the deflate-only callers). */
-export const serveDeflate = (job: DeflateJob) => defaultServer(job);
+export const serveDeflate = (job: DeflateJob) => defaultServer(job) as Served;
 
 /** Buffers that can be handed over without copying: typed arrays that own all of their buffer. */
 export function transferable(...arrays: (Uint8Array | undefined)[]): ArrayBuffer[] {
@@ -147,10 +194,13 @@ export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
     }
   };
 
-  // A deflate chunk that fails fails its layer (encoder-failed, as the guard's); a hash that fails is the pool's.
-  const fail = (why: string, job?: PoolJob) =>
+  // A deflate chunk that fails fails its layer (encoder-failed, as the guard's); a hash that fails is the pool's;
+  // a gunzip stream that answers an error is the decode guard refusing the layer (encoder-failed).
+  const fail = (why: string, job?: PoolJob, answered = false) =>
     job && isHash(job)
-      ? new LwError('worker-failed', `A hashing worker failed: ${why}`)
+      ? answered && job.op === 'gunzip'
+        ? new LwError('encoder-failed', `The compressed layer does not decode to the layer that was written (the decoder says: ${why}); nothing was saved.`)
+        : new LwError('worker-failed', `A hashing worker failed: ${why}`)
       : new LwError('encoder-failed', `A deflate worker failed: ${why}`);
   const start = (): Slot => {
     const slot: Slot = { w: spawn(), pending: [], proven: false, streams: 0 };
@@ -160,7 +210,7 @@ export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
         slot.proven = true;
         if (!slot.pending.length) slot.w.busy?.(false);
         if (t) {
-          if ('error' in r) t.reject(fail(r.error, t.job));
+          if ('error' in r) t.reject(fail(r.error, t.job, true));
           else t.resolve(r);
         }
         pump();

@@ -17,7 +17,8 @@
 
 import { LwError } from '../errors';
 import { newHasher, type DigestAlgorithm, type Hasher } from './algorithm';
-import { WorkerNeverStarted, type PoolChannel, type PoolReply } from '../compress/pool';
+import { WorkerNeverStarted, type HashJob, type PoolChannel, type PoolReply } from '../compress/pool';
+import { gunzipHash } from '../compress/gunzip-hash';
 
 /** What hashes through a pool: the pool (its channel()), or nothing. */
 export interface HashPool {
@@ -49,17 +50,44 @@ export interface AsyncHasher {
   drop(): void;
 }
 
+/** The decode guard's stream (compress/guard.ts): gzip bytes in; the digest and size of what they decode to. */
+export interface AsyncGunzipHasher {
+  update(chunk: Uint8Array): Promise<void> | void;
+  /** Ends the stream; rejects (encoder-failed from a worker) when the bytes do not decode. */
+  finish(): Promise<{ hex: string; size: number }>;
+  drop(): void;
+}
+
 let nextId = 1;
 
 /** A hasher for a stream: in a pool worker when `pool` has one, else in this thread. */
 export function poolHasher(alg: DigestAlgorithm = 'sha256', pool: HashPool | undefined = shared): AsyncHasher {
   if (!pool) return localHasher(alg);
-  return new PooledHasher(alg, pool);
+  return new PooledHasher(alg, pool, 'hash');
+}
+
+/** A gunzip-and-hash stream: decoded and hashed in a pool worker when `pool` has one, else in this thread. */
+export function poolGunzipHasher(alg: DigestAlgorithm = 'sha256', pool: HashPool | undefined = shared): AsyncGunzipHasher {
+  const p = new PooledHasher(alg, pool, 'gunzip');
+  return { update: (c) => p.update(c), finish: () => p.finish() as Promise<{ hex: string; size: number }>, drop: () => p.drop() };
 }
 
 function localHasher(alg: DigestAlgorithm): AsyncHasher {
   const h = newHasher(alg);
   return { update: (c) => void h.update(c), hex: async () => h.hex(), drop() {} };
+}
+
+/** Where a stream's bytes go when no worker takes them: this thread. */
+interface LocalSink {
+  update(c: Uint8Array): Promise<void> | void;
+  end(): Promise<{ hex: string; size?: number }>;
+  abort(): void;
+}
+
+function localSink(alg: DigestAlgorithm, op: HashJob['op']): LocalSink {
+  if (op === 'gunzip') return gunzipHash(alg);
+  const h = newHasher(alg);
+  return { update: (c) => void h.update(c), end: async () => ({ hex: h.hex() }), abort() {} };
 }
 
 interface Sent {
@@ -71,7 +99,7 @@ interface Sent {
 class PooledHasher implements AsyncHasher {
   private readonly id = nextId++;
   private ch: PoolChannel | undefined;
-  private local: Hasher | undefined;
+  private local: LocalSink | undefined;
   private batch: Uint8Array = new Uint8Array(HASH_BATCH);
   /** Batches the worker gave back, for reuse. */
   private free: Uint8Array[] = [];
@@ -83,15 +111,13 @@ class PooledHasher implements AsyncHasher {
 
   constructor(
     private readonly alg: DigestAlgorithm,
-    private readonly pool: HashPool,
+    private readonly pool: HashPool | undefined,
+    private readonly op: HashJob['op'],
   ) {}
 
   update(chunk: Uint8Array): Promise<void> | void {
     if (this.ended) throw new LwError('invalid-argument', 'A hash stream was updated after it ended.');
-    if (this.local) {
-      this.local.update(chunk);
-      return;
-    }
+    if (this.local) return this.local.update(chunk);
     // The common case (a decoder's 64 KiB chunk that does not fill the batch) returns at once.
     if (this.fill + chunk.length < HASH_BATCH) {
       this.batch.set(chunk, this.fill);
@@ -103,7 +129,7 @@ class PooledHasher implements AsyncHasher {
 
   private async copyIn(chunk: Uint8Array): Promise<void> {
     for (let pos = 0; pos < chunk.length; ) {
-      if (this.local) return void this.local.update(chunk.subarray(pos));
+      if (this.local) return this.local.update(chunk.subarray(pos));
       const n = Math.min(HASH_BATCH - this.fill, chunk.length - pos);
       this.batch.set(chunk.subarray(pos, pos + n), this.fill);
       this.fill += n;
@@ -125,16 +151,15 @@ class PooledHasher implements AsyncHasher {
   }
 
   private async send(data: Uint8Array): Promise<void> {
-    if (this.local) return void this.local.update(data);
-    this.ch ??= this.pool.channel();
+    if (this.local) return this.local.update(data);
+    this.ch ??= this.pool?.channel();
     if (!this.ch) {
-      this.goLocal();
-      this.local!.update(data);
-      return;
+      await this.goLocal();
+      return this.local!.update(data);
     }
     const proven = this.ch.proven;
     // Transferred once the worker has answered before; until then cloned and kept, to redo here if it never starts.
-    const reply = this.ch.send({ op: 'hash', id: this.id, alg: this.alg, data }, proven ? [data.buffer as ArrayBuffer] : []);
+    const reply = this.ch.send({ op: this.op, id: this.id, alg: this.alg, data }, proven ? [data.buffer as ArrayBuffer] : []);
     reply.catch(() => {}); // awaited in order below
     if (!proven) this.kept.push(data);
     this.sent.push({ reply });
@@ -151,31 +176,36 @@ class PooledHasher implements AsyncHasher {
       return r;
     } catch (e) {
       if (!(e instanceof WorkerNeverStarted)) throw e instanceof LwError ? e : new LwError('worker-failed', `A hashing worker failed: ${String(e)}`);
-      if (!this.local) this.goLocal();
+      if (!this.local) await this.goLocal();
       return undefined;
     }
   }
 
-  private goLocal(): void {
-    this.local = newHasher(this.alg);
-    for (const c of this.kept) this.local.update(c);
+  private async goLocal(): Promise<void> {
+    const local = (this.local = localSink(this.alg, this.op));
+    const kept = this.kept;
     this.kept = [];
     this.sent = [];
+    for (const c of kept) await local.update(c);
   }
 
   async hex(): Promise<string> {
+    return (await this.finish()).hex;
+  }
+
+  async finish(): Promise<{ hex: string; size?: number }> {
     if (this.ended) throw new LwError('invalid-argument', 'A hash stream was ended twice.');
     // Under one batch in all: nothing was sent, hash it here (no worker round trip, no worker start).
-    if (!this.ch && !this.local) this.goLocal();
+    if (!this.ch && !this.local) await this.goLocal();
     await this.flushBatch();
     this.ended = true;
-    if (this.local) return this.local.hex();
-    this.ch ??= this.pool.channel();
+    if (this.local) return this.local.end();
+    this.ch ??= this.pool?.channel();
     if (!this.ch) {
-      this.goLocal();
-      return this.local!.hex();
+      await this.goLocal();
+      return this.local!.end();
     }
-    const end = this.ch.send({ op: 'hash', id: this.id, alg: this.alg, end: true }, []);
+    const end = this.ch.send({ op: this.op, id: this.id, alg: this.alg, end: true }, []);
     end.catch(() => {});
     this.sent.push({ reply: end });
     let last: PoolReply | undefined;
@@ -184,18 +214,19 @@ class PooledHasher implements AsyncHasher {
     } finally {
       this.ch.release();
     }
-    const local = this.local as Hasher | undefined; // settle() may have turned the stream local
-    if (local) return local.hex();
-    const hex = (last as { hex?: string } | undefined)?.hex;
+    const local = this.local as LocalSink | undefined; // settle() may have turned the stream local
+    if (local) return local.end();
+    const { hex, size } = (last ?? {}) as { hex?: string; size?: number };
     if (!hex) throw new LwError('worker-failed', 'A hashing worker ended a stream without its digest.');
-    return hex;
+    return { hex, size };
   }
 
   drop(): void {
     this.ended = true;
     this.sent = [];
     this.kept = [];
-    if (this.ch && !this.local) this.ch.send({ op: 'hash', id: this.id, alg: this.alg, drop: true }, []).catch(() => {});
+    this.local?.abort();
+    if (this.ch && !this.local) this.ch.send({ op: this.op, id: this.id, alg: this.alg, drop: true }, []).catch(() => {});
     this.ch?.release();
   }
 }

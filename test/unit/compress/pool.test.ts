@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gzipStream, type Deflater } from '../../../src/engine/compress/gzip';
+import { decodeGuard } from '../../../src/engine/compress/guard';
 import { deflatePool, type DeflatePool, type DeflateReply, type PoolWorker } from '../../../src/engine/compress/pool';
 import { deflateChunk, type DeflateJob } from '../../../src/engine/compress/deflate-chunk';
 import { memoryScratch } from '../../../src/engine/env';
@@ -95,4 +96,37 @@ describe('deflate pool (worker_threads)', () => {
     }, 2);
     await expect(noWorkers.deflate(job())).resolves.toEqual(want);
   });
+});
+
+describe('the decode guard in a pool worker', () => {
+  const data = realTar().subarray(0, 3_300_000);
+  const guarded = async (gz: Uint8Array, p: DeflatePool) => {
+    const guard = decodeGuard(p);
+    await readAll(chunked(gz, [70_000, 5_000, 1_100_000]).pipeThrough(guard.tap));
+    return guard.result(data.length);
+  };
+
+  it('decodes and hashes there: the diff_id of the decoded bytes', async () => {
+    const r = await guarded(new Uint8Array(zlib.gzipSync(data)), pool(2));
+    expect(r.diffId).toBe(`sha256:${createHash('sha256').update(data).digest('hex')}`);
+  }, 60_000);
+
+  it('refuses a stream that fails its CRC-32 or does not decode, with encoder-failed', async () => {
+    const gz = new Uint8Array(zlib.gzipSync(data));
+    const badCrc = gz.slice();
+    badCrc[badCrc.length - 6] ^= 1; // the trailer's CRC-32
+    const badDeflate = gz.slice();
+    for (let i = 2_000_000; i < 2_000_400; i += 7) badDeflate[i] ^= 0x5a;
+    for (const bad of [badCrc, badDeflate]) {
+      const err = await guarded(bad, pool(2)).catch((e) => e);
+      expect(err).toMatchObject({ code: 'encoder-failed', message: /does not decode to the layer that was written/ });
+    }
+    // The pool still works afterwards.
+    expect((await guarded(gz, pool(1))).size).toBe(data.length);
+  }, 60_000);
+
+  it('refuses a stream that decodes to fewer bytes than the tar written', async () => {
+    const short = new Uint8Array(zlib.gzipSync(data.subarray(0, data.length - 512)));
+    await expect(guarded(short, pool(2))).rejects.toMatchObject({ code: 'encoder-failed', message: /bytes decoded/ });
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { poolHasher, HASH_BATCH } from '../../../src/engine/digest/pool-hash';
 import { newHasher, type DigestAlgorithm } from '../../../src/engine/digest/algorithm';
-import { workerPool, poolServer, type PoolReply, type PoolWorker, type WorkerPool } from '../../../src/engine/compress/pool';
+import { workerPool, poolServer, type PoolReply, type PoolWorker, type Served, type WorkerPool } from '../../../src/engine/compress/pool';
 import { nodeDeflater } from '../../../src/platform/node';
 
 const pools: WorkerPool[] = [];
@@ -86,7 +86,7 @@ describe('hashing in the worker pool (worker_threads)', () => {
         const k = jobs++;
         setTimeout(() => {
           if (how === 'never') fail(new Error('script blocked'));
-          else if (k < good) reply(serve(job).reply);
+          else if (k < good) reply((serve(job) as Served).reply);
           else if (how === 'error') reply({ error: 'out of memory' });
           else fail(new Error('worker exited'));
         }, 1);
@@ -167,7 +167,7 @@ describe('unpackLayer with its hashes in the pool', () => {
       let fail!: (e: unknown) => void;
       let jobs = 0;
       return {
-        post: (job) => void setTimeout(() => (jobs++ < 3 ? reply(serve(job).reply) : fail(new Error('killed'))), 1),
+        post: (job) => void setTimeout(() => (jobs++ < 3 ? reply((serve(job) as Served).reply) : fail(new Error('killed'))), 1),
         listen: (r, f) => ((reply = r), (fail = f)),
         terminate() {},
       };
