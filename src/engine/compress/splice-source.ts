@@ -25,6 +25,46 @@ async function read(blob: Blob, from: number, to: number): Promise<Uint8Array> {
 }
 
 /**
+ * The source's bytes in aligned READ-sized pages, a few kept: the block walker and the bit copier read the same
+ * compressed bytes one after the other (the copy trails the walk by a few blocks), so each page is read from the
+ * Blob once instead of twice (a Blob read costs the page's thread more than the walk itself, measured in Chromium).
+ */
+export class SourcePages {
+  private readonly pages = new Map<number, Promise<Uint8Array>>();
+  constructor(readonly blob: Blob) {}
+
+  private page(i: number): Promise<Uint8Array> {
+    let p = this.pages.get(i);
+    if (!p) {
+      p = read(this.blob, i * READ, (i + 1) * READ);
+      this.pages.set(i, p);
+      // Keep the newest few: insertion order is age.
+      if (this.pages.size > KEPT_PAGES) this.pages.delete(this.pages.keys().next().value!);
+    }
+    return p;
+  }
+
+  /** Bytes [from, to) (to clipped to the blob's end); a view when they lie in one page, else a copy. */
+  async read(from: number, to: number): Promise<Uint8Array> {
+    to = Math.min(to, this.blob.size);
+    if (to <= from) return new Uint8Array(0);
+    if (to - from > 2 * READ) return read(this.blob, from, to); // a huge block (rare): read it directly
+    const first = Math.floor(from / READ);
+    const last = Math.floor((to - 1) / READ);
+    if (first === last) return (await this.page(first)).subarray(from - first * READ, to - first * READ);
+    const out = new Uint8Array(to - from);
+    for (let i = first; i <= last; i++) {
+      const pg = await this.page(i);
+      const a = Math.max(from, i * READ);
+      const b = Math.min(to, (i + 1) * READ);
+      out.set(pg.subarray(a - i * READ, b - i * READ), a - from);
+    }
+    return out;
+  }
+}
+const KEPT_PAGES = 6;
+
+/**
  * Byte offset where a single gzip member's deflate data starts (RFC 1952 2.3: FEXTRA, FNAME, FCOMMENT, FHCRC), or
  * undefined when the blob does not start with a gzip header this can splice.
  */
@@ -55,10 +95,12 @@ export class SourceBlocks {
   /** Blocks walked so far (for tests and measurements). */
   walked = 0;
 
+  private readonly blob: Blob;
   constructor(
-    private readonly blob: Blob,
+    private readonly src: SourcePages,
     start: number,
   ) {
+    this.blob = src.blob;
     this.bit = start * 8;
   }
 
@@ -80,7 +122,7 @@ export class SourceBlocks {
         if (have >= this.blob.size && at >= this.winAt) return this.stop();
         const len = Math.max(READ, 2 * (have - at));
         if (len > MAX_WINDOW) return this.stop();
-        this.win = await read(this.blob, at, at + len);
+        this.win = await this.src.read(at, at + len);
         this.winAt = at;
         continue;
       }
@@ -130,11 +172,13 @@ export class BitCopy {
   /** Absolute source bit to write as 0 (the BFINAL bit of a final block copied into the middle), or -1. */
   clear = -1;
 
+  private readonly blob: Blob;
   constructor(
-    private readonly blob: Blob,
+    private readonly src: SourcePages,
     from: number,
     private readonly emit: (b: Uint8Array) => void,
   ) {
+    this.blob = src.blob;
     this.from = from;
     this.to = from;
   }
@@ -158,7 +202,7 @@ export class BitCopy {
 
   private async bytes(k: number, n: number): Promise<Uint8Array> {
     if (k < this.winAt || k + n > this.winAt + this.win.length) {
-      this.win = await read(this.blob, k, k + Math.max(n, READ));
+      this.win = await this.src.read(k, k + Math.max(n, READ));
       this.winAt = k;
     }
     return this.win.subarray(k - this.winAt, k - this.winAt + n);

@@ -15,7 +15,7 @@
 import { throwIfAborted } from '../errors';
 import { crc32 } from './crc32';
 import { GZIP_CHUNK, checkLevel, inlineDeflater, type DeflatedChunk, type Deflater } from './gzip';
-import { BitCopy, SourceBlocks, deflateStart, type SourceBlock } from './splice-source';
+import { BitCopy, SourceBlocks, SourcePages, deflateStart, type SourceBlock } from './splice-source';
 
 const WINDOW = 32 * 1024;
 /** Output is handed on in pieces of about this size (each piece costs the decode guard a round trip). */
@@ -63,7 +63,8 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
   const level = checkLevel(opts.level ?? 6);
   const chunk = opts.chunkSize ?? GZIP_CHUNK;
   const deflater = opts.deflater ?? inlineDeflater;
-  const blocks = new SourceBlocks(source, start);
+  const pages = new SourcePages(source);
+  const blocks = new SourceBlocks(pages, start);
   const runs: Run[] = [];
   let ri = 0;
   const stats: SpliceStats = { copied: 0, deflated: 0, walked: 0 };
@@ -207,7 +208,7 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
           await drain();
           mode = 'copy';
           delta = d;
-          seg = new BitCopy(source, blk.bit, emit);
+          seg = new BitCopy(pages, blk.bit, emit);
           continue;
         }
         limit = blk.start + d;
