@@ -4,8 +4,9 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { deflateChunk, storedPiece } from '../../../src/engine/compress/deflate-chunk';
-import { scanDeflate } from '../../../src/engine/compress/deflate-scan';
-import { flatHistogram, hasMatches, incompressible } from '../../../src/engine/compress/incompressible';
+import { scanDeflate, syncPiece } from '../../../src/engine/compress/deflate-scan';
+import { deflateSync } from 'fflate';
+import { flatHistogram, hasMatches, incompressible, storedRuns } from '../../../src/engine/compress/incompressible';
 import { Rng } from '../../fuzz/lib/prng';
 import { realTar } from './property';
 
@@ -85,6 +86,34 @@ describe('incompressible', () => {
     expect(hasMatches(skewed, dict)).toBe(false);
     expect(gain(skewed)).toBeGreaterThan(0.03);
     expect(incompressible(skewed, dict)).toBe(false);
+  });
+
+  it('stores the random part of a mixed chunk and deflates the rest, in 64 KiB segments', () => {
+    const text = new TextEncoder().encode('key = value of a config line\n'.repeat(20_000));
+    const chunk = new Uint8Array(MiB);
+    chunk.set(text.subarray(0, 300_000));
+    chunk.set(random(500_000), 300_000);
+    chunk.set(text.subarray(0, MiB - 800_000), 800_000);
+    // Segments wholly inside the random bytes: 65536 × 5 … × 12 (300000 falls in segment 4, 800000 in 12).
+    expect(storedRuns(chunk, dict)).toEqual([
+      { end: 5 * 65536, stored: false },
+      { end: 12 * 65536, stored: true },
+      { end: MiB, stored: false },
+    ]);
+    expect(incompressible(chunk, dict)).toBe(false);
+    const r = deflateChunk({ data: chunk, dict, level: 6 });
+    expect(inflatePiece(r.piece, dict).equals(chunk)).toBe(true);
+    expect(r.piece.length).toBeLessThan(7 * 65536 + 300_000 + 20_000);
+  });
+
+  it('leaves a chunk with nothing to store exactly as deflated before', () => {
+    const lines = Array.from({ length: 60_000 }, () => `${rng.int(1e9)} ${rng.int(1e6).toString(16)}\n`).join('');
+    const text = new TextEncoder().encode(lines.repeat(3)).subarray(0, MiB + 32 * 1024);
+    const chunk = text.subarray(32 * 1024);
+    const before = text.subarray(0, 32 * 1024);
+    expect(storedRuns(chunk, before)).toEqual([{ end: MiB, stored: false }]);
+    const old = syncPiece(deflateSync(chunk, { level: 6, dictionary: before }));
+    expect(Buffer.from(deflateChunk({ data: chunk, dict: before, level: 6 }).piece).equals(old)).toBe(true);
   });
 
   it('never stores a chunk under 8 KiB: it is deflated (with its dictionary) as before', () => {
