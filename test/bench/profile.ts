@@ -1,13 +1,14 @@
 // Tuning aid, not part of `npm run bench`: a CPU profile of the engine worker (CDP Profiler) while it runs one
 // job on one image, written as .cpuprofile files (open in Chrome DevTools) and summarised by self time.
-// `npx tsx test/bench/profile.ts IMAGE.tar verify|diagnose|fix` (build the bench page first, as quick.ts says).
+// `npx tsx test/bench/profile.ts IMAGE.tar verify|diagnose|fix` or `… BASE.tar build ROOTFS.tar` (build the bench
+// page first, as quick.ts says; BENCH_NO_MINIFY=1 for readable names); PROFILE=0 skips the profiler.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { descendants, kindOf } from './lib/proc';
 import { join } from 'node:path';
 import { BENCH_DIR } from './gen';
 import { Bench } from './lib/browser';
 
-const [image, op = 'verify'] = process.argv.slice(2);
+const [image, op = 'verify', rootfs] = process.argv.slice(2); // build: IMAGE is the base, ROOTFS the app rootfs tar
 const b = await Bench.start(join(BENCH_DIR, 'dist'));
 try {
   await b.setFile(image!);
@@ -26,7 +27,8 @@ try {
     await b.workerSend('Profiler.start');
   }
   const t0 = threads();
-  const m = await b.measure(() => b.run(op, args));
+  if (op === 'build') await b.setRootfs(rootfs!);
+  const m = await b.measure(() => (op === 'build' ? b.build(sid) : b.run(op, args)));
   const t1 = threads();
   const profiles = (profile ? await b.workerSend('Profiler.stop', {}, 60_000) : []) as { profile: Profile }[];
   console.log(`${op}: ${((m.value as { ms: number }).ms / 1000).toFixed(2)} s wall, ${m.cpu.toFixed(1)} CPU s (all Chromium processes)`, (m.value as { error?: unknown }).error ?? '');

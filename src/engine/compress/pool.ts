@@ -2,7 +2,7 @@
 // platform supplies `spawn`, so the engine stays free of either API. It runs two kinds of job:
 //
 // - deflate: one chunk of the chunked gzip encoder (gzip.ts) on whichever worker is idle; deflateChunk there gives
-//   the same bytes as in the calling thread. At most 2 chunks per worker are in flight (gzipStream bounds them).
+//   the same bytes as in the calling thread. gzipStream bounds the chunks in flight (4 per worker); a worker gets at most 2 at a time.
 // - hash: a SHA-256/512 stream (digest/pool-hash.ts) whose state lives in one worker, so its chunks go, in order,
 //   through a `channel` pinned to that worker; each stream bounds its own chunks in flight.
 // - gunzip: the same, for the decode guard's stream (gunzip-hash.ts): gzip in, inflated by the platform's native
@@ -175,6 +175,8 @@ interface Slot {
   proven: boolean;
   /** Hash streams pinned to it. */
   streams: number;
+  /** Deflate chunks sent and not yet answered. */
+  deflates: number;
 }
 
 /**
@@ -203,10 +205,11 @@ export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
         : new LwError('worker-failed', `A hashing worker failed: ${why}`)
       : new LwError('encoder-failed', `A deflate worker failed: ${why}`);
   const start = (): Slot => {
-    const slot: Slot = { w: spawn(), pending: [], proven: false, streams: 0 };
+    const slot: Slot = { w: spawn(), pending: [], proven: false, streams: 0, deflates: 0 };
     slot.w.listen(
       (r) => {
         const t = slot.pending.shift();
+        if (t && !isHash(t.job)) slot.deflates--;
         slot.proven = true;
         if (!slot.pending.length) slot.w.busy?.(false);
         if (t) {
@@ -239,16 +242,22 @@ export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
   };
   const send = (slot: Slot, t: Task) => {
     slot.pending.push(t);
+    if (!isHash(t.job)) slot.deflates++;
     slot.w.busy?.(true);
     try {
       slot.w.post(t.job, slot.proven ? t.transfer : []);
     } catch (e) {
       slot.pending.splice(slot.pending.indexOf(t), 1);
+      if (!isHash(t.job)) slot.deflates--;
       t.reject(fail(e instanceof Error ? e.message : String(e), t.job));
     }
   };
-  /** A new worker while there is room for one, else the one with the fewest jobs sent. */
-  const pick = (idleOnly: boolean): Slot | undefined => {
+  /**
+   * Where the next deflate chunk goes: an idle worker, else a new one while there is room, else the one with the
+   * fewest messages among those with under 2 chunks in flight, even if it is busy with hash or guard batches. (Only
+   * idle workers used to take chunks: while the guard and digest streams kept every worker busy the chunks waited.)
+   */
+  const pick = (): Slot | undefined => {
     const idle = slots.find((s) => !s.pending.length);
     if (idle) return idle;
     if (slots.length < n && !inline) {
@@ -258,12 +267,11 @@ export function workerPool(spawn: () => PoolWorker, size: number): WorkerPool {
         inline = true;
       }
     }
-    if (idleOnly || !slots.length) return undefined;
-    return slots.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+    return slots.filter((s) => s.deflates < 2).reduce<Slot | undefined>((a, b) => (!a || b.pending.length < a.pending.length ? b : a), undefined);
   };
   const pump = () => {
     while (queue.length) {
-      const slot = pick(true);
+      const slot = pick();
       if (!slot) {
         if (inline && !slots.length) for (const t of queue.splice(0)) runInline(t);
         return;

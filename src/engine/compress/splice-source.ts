@@ -25,7 +25,7 @@ async function read(blob: Blob, from: number, to: number): Promise<Uint8Array> {
 }
 
 /**
- * The source's bytes in aligned READ-sized pages, a few kept: the block walker and the bit copier read the same
+ * The source's bytes in aligned pages, a few kept: the block walker and the bit copier read the same
  * compressed bytes one after the other (the copy trails the walk by a few blocks), so each page is read from the
  * Blob once instead of twice (a Blob read costs the page's thread more than the walk itself, measured in Chromium).
  */
@@ -36,7 +36,7 @@ export class SourcePages {
   private page(i: number): Promise<Uint8Array> {
     let p = this.pages.get(i);
     if (!p) {
-      p = read(this.blob, i * READ, (i + 1) * READ);
+      p = read(this.blob, i * PAGE, (i + 1) * PAGE);
       this.pages.set(i, p);
       // Keep the newest few: insertion order is age.
       if (this.pages.size > KEPT_PAGES) this.pages.delete(this.pages.keys().next().value!);
@@ -48,21 +48,26 @@ export class SourcePages {
   async read(from: number, to: number): Promise<Uint8Array> {
     to = Math.min(to, this.blob.size);
     if (to <= from) return new Uint8Array(0);
-    if (to - from > 2 * READ) return read(this.blob, from, to); // a huge block (rare): read it directly
-    const first = Math.floor(from / READ);
-    const last = Math.floor((to - 1) / READ);
-    if (first === last) return (await this.page(first)).subarray(from - first * READ, to - first * READ);
+    if (to - from > PAGE) return read(this.blob, from, to); // a huge block (rare): read it directly
+    const first = Math.floor(from / PAGE);
+    const last = Math.floor((to - 1) / PAGE);
+    // Read ahead: the walk goes forward, so the next page is fetched while this one is walked (a Blob read is
+    // asynchronous; waiting for each one left the thread idle).
+    if ((last + 1) * PAGE < this.blob.size) void this.page(last + 1).catch(() => {});
+    if (first === last) return (await this.page(first)).subarray(from - first * PAGE, to - first * PAGE);
     const out = new Uint8Array(to - from);
     for (let i = first; i <= last; i++) {
       const pg = await this.page(i);
-      const a = Math.max(from, i * READ);
-      const b = Math.min(to, (i + 1) * READ);
-      out.set(pg.subarray(a - i * READ, b - i * READ), a - from);
+      const a = Math.max(from, i * PAGE);
+      const b = Math.min(to, (i + 1) * PAGE);
+      out.set(pg.subarray(a - i * PAGE, b - i * PAGE), a - from);
     }
     return out;
   }
 }
-const KEPT_PAGES = 6;
+/** Pages are 4 READ windows, so most windows lie in one page (a view, no copy); 4 pages are kept (16 MiB). */
+const PAGE = 4 * READ;
+const KEPT_PAGES = 4;
 
 /**
  * Byte offset where a single gzip member's deflate data starts (RFC 1952 2.3: FEXTRA, FNAME, FCOMMENT, FHCRC), or

@@ -28,7 +28,7 @@ export interface HashPool {
 /** Bytes per message to a worker. */
 export const HASH_BATCH = 1024 * 1024;
 /** Batches of one stream in flight. */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 8;
 /** Streams of blobs smaller than this hash in the calling thread (starting a worker costs more). */
 export const POOL_MIN_BYTES = 8 * 1024 * 1024;
 

@@ -97,7 +97,7 @@ describe('gzipStream with a concurrent deflater', () => {
       };
       const out = await readAll(chunked(data, [777, 100_000]).pipeThrough(gzipStream({ chunkSize: 40_000, deflater: shuffled })));
       expect(out.equals(ref)).toBe(true);
-      expect(most).toBeLessThanOrEqual(2 * concurrency); // back-pressure: a bounded number of chunks in flight
+      expect(most).toBeLessThanOrEqual(4 * concurrency); // back-pressure: a bounded number of chunks in flight
     }
   });
 
