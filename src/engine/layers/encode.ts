@@ -111,7 +111,10 @@ export async function encodeLayer(
     done += chunk.length;
     if (chunk.length >= COALESCE) {
       await flush();
-      await writer.write(chunk.slice()); // the caller may reuse its buffer once we return
+      // The caller may reuse its buffer once we return. A gzip layer's first stage (gzipStream, the splicer) copies
+      // the chunk in its transform, and a write settles only after that transform: no copy needed here. A plain tar
+      // goes on as it is (to the hash and the file), so it is copied.
+      await writer.write(compression === 'gzip' ? chunk : chunk.slice());
     } else {
       if (fill + chunk.length > buf.length) await flush();
       buf.set(chunk, fill);
