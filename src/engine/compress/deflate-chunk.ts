@@ -14,6 +14,7 @@
 // it as dictionary, so a chunk with nothing to store gives exactly the bytes it gave before.
 
 import { deflateSync } from 'fflate';
+import { concatBytes } from '../bytes';
 import { crc32 } from './crc32';
 import { syncPiece } from './deflate-scan';
 import { storedRuns } from './incompressible';
@@ -48,23 +49,13 @@ export function deflateChunk(job: DeflateJob): DeflatedChunk {
     pieces.push(stored ? storedPiece(part) : deflatePiece(part, before, level));
     start = end;
   }
-  return { piece: pieces.length === 1 ? pieces[0] : concat(pieces), crc: crc32(data), size: data.length };
+  return { piece: pieces.length === 1 ? pieces[0] : concatBytes(...pieces), crc: crc32(data), size: data.length };
 }
 
 const WINDOW = 32 * 1024;
 
 function deflatePiece(data: Uint8Array, dict: Uint8Array, level: number): Uint8Array {
   return syncPiece(deflateSync(data, dict.length ? { level: level as 6, dictionary: dict } : { level: level as 6 }));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Max bytes of one stored block (LEN is 16 bits). */

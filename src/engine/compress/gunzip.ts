@@ -10,6 +10,7 @@
 import { Inflate } from 'fflate';
 import { LwError } from '../errors';
 import { crc32 } from './crc32';
+import { concatBytes } from '../bytes';
 
 /** fflate Inflate's internal state (fflate 0.8.x): f = final block seen, l = inside a block, p = bit position. */
 interface InflateInternals {
@@ -38,7 +39,7 @@ export class GunzipDecoder {
     this.inputBytes += chunk.length;
     let data = chunk;
     if (this.pending.length) {
-      data = concat(this.pending, chunk);
+      data = concatBytes(this.pending, chunk);
       this.pending = new Uint8Array(0);
     }
     while (data.length) {
@@ -170,9 +171,4 @@ function readLE32(d: Uint8Array, i: number): number {
   return (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const r = new Uint8Array(a.length + b.length);
-  r.set(a);
-  r.set(b, a.length);
-  return r;
-}
+

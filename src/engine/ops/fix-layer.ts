@@ -22,6 +22,7 @@ import { ContentAccess, planLayer } from '../build/plan';
 import { finalizeHardlinks, writeNodes } from '../build/write';
 import { nodeFromEntry, type BuildWarning, type FsNode } from '../build/types';
 import type { RepairTarget } from './fix-plan';
+import { concatBytes } from '../bytes';
 
 /** Output media type of a rewritten layer: same family and compression; zstd (no encoder) becomes gzip. */
 export function rewrittenMediaType(mt: string): string {
@@ -42,13 +43,6 @@ function globalPrefix(raw: Uint8Array): Uint8Array | undefined {
   return off > 0 ? raw.subarray(0, Math.min(off, raw.length)) : undefined;
 }
 
-function concat(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
-  if (!a) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 /**
  * The splicer for a rewrite of `source`, when its compressed blocks can be reused: a gzip layer written as gzip
@@ -103,14 +97,14 @@ async function rewrite(
         const o = ordinal++;
         if (drop.has(o)) {
           const g = globalPrefix(item.entry.raw);
-          if (g) pendingGlobal = concat(pendingGlobal, g);
+          if (g) pendingGlobal = concatBytes(pendingGlobal, g);
           dropped++;
           continue;
         }
         let e: TarEntry = item.entry;
         const len = e.raw.length + roundUp(e.size); // header blocks, content, padding: the source's bytes
         if (pendingGlobal) {
-          e = { ...e, raw: concat(pendingGlobal, e.raw) };
+          e = { ...e, raw: concatBytes(pendingGlobal, e.raw) };
           at += pendingGlobal.length;
           pendingGlobal = undefined;
         }

@@ -23,6 +23,7 @@ import {
   typeOf,
 } from './header';
 import type { TarEntry } from './types';
+import { concatBytes } from '../bytes';
 
 export interface HeaderSource {
   /** Archive offset of the next byte read. */
@@ -155,17 +156,6 @@ function startsWith(b: Uint8Array, at: number, m: number[]): boolean {
   return true;
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /**
  * Reads the next entry's headers. Returns null at the end of the archive: the first zero block (GNU tar stops
  * there too, warning about a lone one) or EOF at a block boundary. Global 'g' headers update `st.globals` and
@@ -239,7 +229,7 @@ export async function parseNext(src: HeaderSource, st: ParseState, signal?: Abor
         more = ext[504] !== 0;
       }
     }
-    return buildEntry(blk, String.fromCharCode(blk[156]), st, local, longName, longLink, concat(parts, rawLen), start, src.pos);
+    return buildEntry(blk, String.fromCharCode(blk[156]), st, local, longName, longLink, concatBytes(...parts), start, src.pos);
   }
 }
 

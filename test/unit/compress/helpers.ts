@@ -1,5 +1,8 @@
 // Shared helpers for the compress tests.
 import { randomBytes } from 'node:crypto';
+import { afterAll } from 'vitest';
+import type { WorkerPool } from '../../../src/engine/compress/pool';
+import { nodeDeflater } from '../../../src/platform/node';
 import { Rng } from '../../fuzz/lib/prng';
 
 // Seeded: a failure reproduces on the next run.
@@ -104,5 +107,16 @@ export function chromiumLike(limit: number, message = 'Junk found after end of c
       },
     });
     return { writable: ds.writable, readable: ds.readable.pipeThrough(cut) } as unknown as TransformStream<Uint8Array, Uint8Array>;
+  };
+}
+
+/** Worker-thread pools of n threads for one test file, all closed after it. */
+export function testPools(): (n: number) => WorkerPool {
+  const pools: WorkerPool[] = [];
+  afterAll(() => pools.forEach((p) => p.close()));
+  return (n) => {
+    const p = nodeDeflater(n);
+    pools.push(p);
+    return p;
   };
 }

@@ -6,24 +6,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gzipStream, type Deflater } from '../../../src/engine/compress/gzip';
 import { decodeGuard } from '../../../src/engine/compress/guard';
 import { deflatePool, type DeflatePool, type DeflateReply, type PoolWorker } from '../../../src/engine/compress/pool';
 import { deflateChunk, type DeflateJob } from '../../../src/engine/compress/deflate-chunk';
 import { memoryScratch } from '../../../src/engine/env';
 import { encodeLayer } from '../../../src/engine/layers/encode';
-import { nodeDeflater } from '../../../src/platform/node';
-import { chunked, readAll } from './helpers';
+import { chunked, readAll, testPools } from './helpers';
 import { realTar } from './property';
 
-const pools: DeflatePool[] = [];
-afterAll(() => pools.forEach((p) => p.close()));
-const pool = (n: number) => {
-  const p = nodeDeflater(n);
-  pools.push(p);
-  return p;
-};
+const pool = testPools();
 const gz = (data: Uint8Array, deflater?: Deflater, chunkSize?: number) =>
   readAll(chunked(data, [65_536, 1_000, 300_000]).pipeThrough(gzipStream({ deflater, chunkSize, level: 6 })));
 

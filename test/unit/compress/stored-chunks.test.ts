@@ -6,14 +6,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deflateChunk } from '../../../src/engine/compress/deflate-chunk';
 import { gzipStream, type Deflater } from '../../../src/engine/compress/gzip';
 import { storedRuns } from '../../../src/engine/compress/incompressible';
-import type { DeflatePool } from '../../../src/engine/compress/pool';
-import { nodeDeflater } from '../../../src/platform/node';
 import { Rng } from '../../fuzz/lib/prng';
-import { chunked, readAll } from './helpers';
+import { chunked, readAll, testPools } from './helpers';
 import { realTar } from './property';
 
 const rng = new Rng(2611);
@@ -46,13 +44,7 @@ function mixed(): Uint8Array {
   return out;
 }
 
-const pools: DeflatePool[] = [];
-afterAll(() => pools.forEach((p) => p.close()));
-const pool = (n: number) => {
-  const p = nodeDeflater(n);
-  pools.push(p);
-  return p;
-};
+const pool = testPools();
 
 describe('stored chunks in gzipStream', () => {
   const data = mixed();
