@@ -2,6 +2,7 @@
 // fields, PAX data and block boundaries, where readers are most likely to misbehave (negative sizes,
 // 8 GiB allocations, infinite loops on zero-size progress, checksum bypasses).
 
+import { concatBytes } from '../../../src/engine/bytes';
 import { Rng } from './prng';
 import { F, fixChecksum, setField, type FieldName, type TarLayout } from './tarbuild';
 
@@ -14,15 +15,7 @@ export interface Mutation {
 
 const b = (...xs: number[]) => new Uint8Array(xs);
 const fill = (n: number, v: number) => new Uint8Array(n).fill(v);
-export const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+export const cat = (...parts: Uint8Array[]): Uint8Array => (parts.length === 1 ? parts[0].slice() : concatBytes(...parts));
 
 /** Absurd values per numeric field: huge octal, base-256 huge/negative, non-octal, empty, signs. */
 const NUMERIC_ABSURD: (string | Uint8Array)[] = [
