@@ -42,6 +42,15 @@ export function crc32(d: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
+/** CRC-32 as a stream hasher (the pool's `crc32` streams): hex() is the 8 hex digits of the CRC. */
+export function crc32Hasher(): { update(d: Uint8Array): void; hex(): string } {
+  let c = 0;
+  return {
+    update: (d) => void (c = crc32(d, c)),
+    hex: () => c.toString(16).padStart(8, '0'),
+  };
+}
+
 // crc32Combine: zlib's crc32_combine. Appending n zero bits to a message multiplies its CRC register by a
 // fixed 32x32 matrix over GF(2); squaring that matrix gives the operator for 2n bits, and so on. Used to join
 // the CRCs of chunks deflated independently (possibly on other threads) into the gzip trailer's one CRC.

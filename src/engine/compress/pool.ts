@@ -18,13 +18,15 @@ import { deflateChunk, type DeflateJob, type DeflatedChunk } from './deflate-chu
 import { newHasher, type DigestAlgorithm, type Hasher } from '../digest/algorithm';
 import type { Deflater } from './gzip';
 import { gunzipHash, type GunzipHash } from './gunzip-hash';
+import { crc32Hasher } from './crc32';
 
 /**
  * A stream job: `data` is added to stream `id` (created on first use); `end` answers its hex (and, for gunzip, the
  * decoded size) and forgets it. `hash` hashes the bytes; `gunzip` decodes them and hashes what they decode to.
  */
 export interface HashJob {
-  op: 'hash' | 'gunzip';
+  /** `crc32`: a CRC-32 stream (its hex is the CRC's 8 hex digits; `alg` is ignored). */
+  op: 'hash' | 'gunzip' | 'crc32';
   id: number;
   alg: DigestAlgorithm;
   data?: Uint8Array;
@@ -77,7 +79,7 @@ export function poolServer(): (job: PoolJob) => Served | Promise<Served> {
         return { reply: { hashed: true }, transfer: [] };
       }
       let h = states.get(job.id);
-      if (!h) states.set(job.id, (h = newHasher(job.alg)));
+      if (!h) states.set(job.id, (h = job.op === 'crc32' ? crc32Hasher() : newHasher(job.alg)));
       if (job.data) h.update(job.data);
       // The bytes go back to the stream, which reuses the buffer for its next batch: a fixed set of buffers per
       // stream, nothing left for either side's garbage collector (which runs late in a busy worker).

@@ -13,7 +13,7 @@
 // One gzip member: our header, CRC-32 and ISIZE over the new stream.
 
 import { throwIfAborted } from '../errors';
-import { crc32 } from './crc32';
+import { poolCrc32, type HashPool } from '../digest/pool-hash';
 import { GZIP_CHUNK, checkLevel, inlineDeflater, type DeflatedChunk, type Deflater } from './gzip';
 import { BitCopy, SourceBlocks, SourcePages, deflateStart, type SourceBlock } from './splice-source';
 
@@ -76,7 +76,9 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
   let pend = 0;
   let e = 0;
   let pos = 0;
-  let crc = 0;
+  // The trailer's CRC-32 of the new tar, taken from the bytes as they arrive (never from the copied or re-deflated
+  // pieces: the decode guard checks the decoded bytes against it), in a pool worker when the deflater is a pool.
+  const crcStream = poolCrc32(typeof (deflater as Partial<HashPool>).channel === 'function' ? (deflater as unknown as HashPool) : undefined);
   let mode: 'deflate' | 'copy' = 'deflate';
   let seg: BitCopy | undefined;
   let delta = 0; // new - old offset of the run being copied
@@ -229,15 +231,27 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
     },
     async transform(c) {
       if (!c.length) return;
-      crc = crc32(c, crc);
-      append(c);
-      pos += c.length;
-      await pump(false);
-      flushOut();
+      try {
+        await crcStream.update(c);
+        append(c);
+        pos += c.length;
+        await pump(false);
+        flushOut();
+      } catch (e) {
+        crcStream.drop(); // nothing more comes: let its worker forget it
+        throw e;
+      }
     },
     async flush() {
-      await pump(true);
-      await drain();
+      let crc: number;
+      try {
+        await pump(true);
+        await drain();
+        crc = parseInt(await crcStream.hex(), 16);
+      } catch (e) {
+        crcStream.drop();
+        throw e;
+      }
       // An empty final fixed-Huffman block unless the source's own final block ended the stream; CRC-32, ISIZE.
       if (!ended) emit(Uint8Array.of(0x03, 0x00));
       const t = new Uint8Array(8);

@@ -19,6 +19,7 @@ import { LwError } from '../errors';
 import { newHasher, type DigestAlgorithm, type Hasher } from './algorithm';
 import { WorkerNeverStarted, type HashJob, type PoolChannel, type PoolReply } from '../compress/pool';
 import { gunzipHash } from '../compress/gunzip-hash';
+import { crc32Hasher } from '../compress/crc32';
 
 /** What hashes through a pool: the pool (its channel()), or nothing. */
 export interface HashPool {
@@ -66,6 +67,14 @@ export function poolHasher(alg: DigestAlgorithm = 'sha256', pool: HashPool | und
   return new PooledHasher(alg, pool, 'hash');
 }
 
+/**
+ * A CRC-32 stream (hex(): 8 hex digits) in a pool worker when `pool` has one, else in this thread: the splicer's
+ * trailer CRC of the new tar, off the thread that walks and copies the source's blocks.
+ */
+export function poolCrc32(pool: HashPool | undefined): AsyncHasher {
+  return new PooledHasher('sha256', pool, 'crc32');
+}
+
 /** A gunzip-and-hash stream: decoded and hashed in a pool worker when `pool` has one, else in this thread. */
 export function poolGunzipHasher(alg: DigestAlgorithm = 'sha256', pool: HashPool | undefined = shared): AsyncGunzipHasher {
   const p = new PooledHasher(alg, pool, 'gunzip');
@@ -86,7 +95,7 @@ interface LocalSink {
 
 function localSink(alg: DigestAlgorithm, op: HashJob['op']): LocalSink {
   if (op === 'gunzip') return gunzipHash(alg);
-  const h = newHasher(alg);
+  const h = op === 'crc32' ? crc32Hasher() : newHasher(alg);
   return { update: (c) => void h.update(c), end: async () => ({ hex: h.hex() }), abort() {} };
 }
 
