@@ -1,6 +1,7 @@
 // SHA-256/512 of a stream, computed in a pool worker (compress/pool.ts) instead of the calling thread, so that
 // verify and diagnose inflate on one core while both hashes (stored digest, diff_id) run on others, and the layer
-// encoder deflates, guards and hashes on all of them (issue 11).
+// encoder deflates, guards and hashes on all of them (issue 11). The same stream machinery carries the decode
+// guard's gunzip-and-hash stream (compress/gunzip-hash.ts) and the splicer's CRC-32 stream.
 //
 // - A stream's hash state lives in one worker; its chunks go there in order through a pool channel.
 // - Bytes travel in 1 MiB batches from a fixed set per stream: every chunk is copied into the current batch, a
@@ -16,7 +17,7 @@
 //   it worked makes update()/hex() throw `worker-failed`: never a hang, never a wrong digest.
 
 import { LwError } from '../errors';
-import { newHasher, type DigestAlgorithm, type Hasher } from './algorithm';
+import { newHasher, type DigestAlgorithm } from './algorithm';
 import { WorkerNeverStarted, type HashJob, type PoolChannel, type PoolReply } from '../compress/pool';
 import { gunzipHash } from '../compress/gunzip-hash';
 import { crc32Hasher } from '../compress/crc32';
