@@ -69,9 +69,10 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
   let ri = 0;
   const stats: SpliceStats = { copied: 0, deflated: 0, walked: 0 };
 
-  // New bytes: pb[0, hl) are the hl = min(e, 32 KiB) bytes before e (the dictionary), pb[hl, hl + pend) are
+  // New bytes: pb[at, at + hl) are the hl = min(e, 32 KiB) bytes before e (the dictionary), pb[at + hl, at + hl + pend) are
   // [e, pos): received but not yet written out (copied or deflated).
   let pb = new Uint8Array(2 * chunk + WINDOW);
+  let at = 0; // where the kept bytes start in pb: moved forward as bytes are written out, compacted only when full
   let hl = 0;
   let pend = 0;
   let e = 0;
@@ -106,18 +107,22 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
   };
 
   const append = (c: Uint8Array) => {
-    if (hl + pend + c.length > pb.length) {
-      const n = new Uint8Array(Math.max(2 * pb.length, hl + pend + c.length));
-      n.set(pb.subarray(0, hl + pend));
-      pb = n;
+    if (at + hl + pend + c.length > pb.length) {
+      // Compact (or grow) only now: moving the kept bytes on every advance cost more than the walk's bookkeeping.
+      if (hl + pend + c.length > pb.length) {
+        const n = new Uint8Array(Math.max(2 * pb.length, hl + pend + c.length));
+        n.set(pb.subarray(at, at + hl + pend));
+        pb = n;
+      } else pb.copyWithin(0, at, at + hl + pend);
+      at = 0;
     }
-    pb.set(c, hl + pend);
+    pb.set(c, at + hl + pend);
     pend += c.length;
   };
   /** Moves e forward by n (those bytes have been written out), keeping the 32 KiB before it. */
   const advance = (n: number) => {
     const keep = Math.min(WINDOW, e + n);
-    pb.copyWithin(0, hl + n - keep, hl + pend);
+    at += hl + n - keep;
     hl = keep;
     pend -= n;
     e += n;
@@ -137,8 +142,8 @@ export async function openSplice(source: Blob, opts: SpliceOptions = {}): Promis
       // A dictionary is all 32 KiB or none (deflateChunk's contract: fflate mis-encodes with a very short one, seen
       // with 10 bytes). Within the first 32 KiB of the stream (after copied blocks there) the chunk goes without:
       // it is then a valid piece that just does not reach back.
-      const dict = hl === WINDOW ? pb.slice(0, hl) : new Uint8Array(0);
-      const p = deflater.deflate({ data: pb.slice(hl, hl + n), dict, level });
+      const dict = hl === WINDOW ? pb.slice(at, at + hl) : new Uint8Array(0);
+      const p = deflater.deflate({ data: pb.slice(at + hl, at + hl + n), dict, level });
       p.catch(() => {}); // awaited in order by drain()
       inflight.push(p);
       stats.deflated += n;
