@@ -49,7 +49,7 @@ export function deflateChunk(job: DeflateJob): DeflatedChunk {
     pieces.push(stored ? storedPiece(part) : deflatePiece(part, before, level));
     start = end;
   }
-  return { piece: pieces.length === 1 ? pieces[0] : concatBytes(...pieces), crc: crc32(data), size: data.length };
+  return { piece: concatBytes(...pieces), crc: crc32(data), size: data.length };
 }
 
 const WINDOW = 32 * 1024;

@@ -83,7 +83,7 @@ export async function encodeLayer(
   throwIfAborted(signal);
 
   const file = await env.scratch.create(opts.name ?? 'layer');
-  // A worker pool (env.deflater, when it is one) hashes too: diff_id, digest and the guard's hash each in a worker.
+  // A worker pool (env.deflater, when it is one) also runs the digest's hash and the guard (decode + diff_id hash).
   const pool = hashPoolOf(env.deflater);
   const stored = hashingStream('sha256', pool);
   const input = new TransformStream<Uint8Array, Uint8Array>();
