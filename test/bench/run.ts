@@ -2,7 +2,7 @@
 // the app's own worker in headless Chromium on the same inputs, measures peak memory while verifying 0.5, 1 and
 // 2 GiB layers, prints a table and writes test/bench/RESULTS.md. Not part of CI.
 //
-// Env: BENCH_REPEAT (default 2: best of N for each timing), BENCH_SKIP=mem,native,app,ui,scaling (skip sections),
+// Env: BENCH_REPEAT (default 2: best of N for each timing), BENCH_SKIP=mem,native,app,floor,ui,scaling (skip sections),
 //      ui = the real app's production build driven through its UI (open + Verify on the big image),
 //      BENCH_MEM=512,1024,2048,4096 (layer sizes in MiB for the memory section).
 
@@ -15,6 +15,8 @@ import { BENCH_DIR, appRootfs, bigImage, bigTarGz, brokenImage, memImage, type I
 import { Bench, type Measured, type Timed } from './lib/browser';
 import { best, have, sh, type NativeRun } from './lib/native';
 import { buildScaling } from './lib/scaling';
+import { buildFloor, floorTable, primitivesLine, rootfsMix, verifyFloor, type FloorRow } from './lib/floor';
+import type { Primitives } from './page/floor';
 
 const ROOT = join(import.meta.dirname, '../..');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 2);
@@ -22,6 +24,11 @@ const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const MEM_SIZES = (process.env.BENCH_MEM ?? '512,1024,2048,4096').split(',').map(Number);
 const MiB = 1 << 20;
 let pageWorkers = 0;
+/** The app's measured wall times the floor section compares with. */
+const appMs: Record<string, number | undefined> = {};
+const okMs = (m?: Measured<Timed>) => (m && !m.value.error ? m.value.ms : undefined);
+/** The compressed size of the layer a build added (workers/build.ts answers `summary.layers`). */
+const builtLayerSize = (m: Measured<Timed>) => (m.value.result as { summary?: { layers?: { size: number }[] } } | undefined)?.summary?.layers?.at(-1)?.size;
 
 const fmtMs = (ms: number | undefined) => (ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const fmtMB = (b: number) => `${(b / MiB).toFixed(0)} MiB`;
@@ -47,6 +54,15 @@ function nativeRow(section: string, what: string, r: NativeRun, note?: string): 
 }
 
 // ------------------------------------------------------------------------------------------ native anchors
+/** The size of the last layer of the image `latest` in an OCI layout (what umoci repack added). */
+function newLayerSize(layout: string): number {
+  const blob = (d: string) => JSON.parse(readFileSync(join(layout, 'blobs', ...d.split(':')), 'utf8'));
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
+  const m = index.manifests.find((x) => x.annotations?.['org.opencontainers.image.ref.name'] === 'latest') ?? index.manifests[index.manifests.length - 1];
+  const layers = (blob(m.digest) as { layers: { size: number }[] }).layers;
+  return layers[layers.length - 1].size;
+}
+
 function natives(big: Input, broken: Input, rootfs: Input, bigGz: Input, rootfsBig: Input): Record<string, NativeRun> {
   const n: Record<string, NativeRun> = {};
   const q = (p: string) => `'${p}'`;
@@ -89,6 +105,7 @@ function natives(big: Input, broken: Input, rootfs: Input, bigGz: Input, rootfsB
         const L = q(join(tmp, 'layout'));
         const B = q(join(tmp, 'bundle'));
         const r = sh(`umoci unpack --rootless --image ${L}:latest ${B} && tar -xf ${q(app.tar)} -C ${B}/rootfs && umoci repack --image ${L}:latest ${B}`);
+        if (r.ok) notes.push(`${what}: umoci's new layer is ${newLayerSize(join(tmp, 'layout'))} bytes of gzip (compare the app's build result).`);
         rmSync(tmp, { recursive: true, force: true });
         return r;
       }),
@@ -293,6 +310,7 @@ async function main(): Promise<void> {
       const a = await appOn(bench, big, false);
       appRow('big', `open (index ${fmtMB(big.tarSize)} OCI tar)`, a.open, nat.list, 'tar -tvf');
       appRow('big', `verify (${fmtMB(big.layer.size)} gzip layer → ${fmtMB(big.layer.tarSize)})`, a.verify, nat.verify1, 'one-read native verify', big.layer.size);
+      appMs.verify = okMs(a.verify);
       appRow('big', 'verify again, same session (cached layer reads)', a.extra.verifyAgain, undefined, '');
       // tar.gz layout: one decompression pass, blobs spilled to OPFS scratch files
       await bench.setFile(bigGz.tar);
@@ -300,9 +318,15 @@ async function main(): Promise<void> {
       if (a.open?.value.sessionId) {
         await bench.setRootfs(rootfs.tar);
         const bsid = a.open.value.sessionId;
-        appRow('build', `build: base "big" + ${fmtMB(rootfs.tarSize)} app rootfs tar → new image`, await bench.measure(() => bench.build(bsid)), nat.build, 'umoci seed flow');
+        const b300 = await bench.measure(() => bench.build(bsid));
+        appRow('build', `build: base "big" + ${fmtMB(rootfs.tarSize)} app rootfs tar → new image`, b300, nat.build, 'umoci seed flow');
+        appMs.build = okMs(b300);
+        notes.push(`app build of the ${fmtMB(rootfs.tarSize)} rootfs: its new layer is ${builtLayerSize(b300) ?? '?'} bytes of gzip.`);
         await bench.setRootfs(rootfsBig.tar);
-        appRow('build', `build: base "big" + ${fmtMB(rootfsBig.tarSize)} app rootfs tar → new image`, await bench.measure(() => bench.build(bsid)), nat.build12, 'umoci seed flow, same rootfs');
+        const b1200 = await bench.measure(() => bench.build(bsid));
+        appRow('build', `build: base "big" + ${fmtMB(rootfsBig.tarSize)} app rootfs tar → new image`, b1200, nat.build12, 'umoci seed flow, same rootfs');
+        appMs.build12 = okMs(b1200);
+        notes.push(`app build of the ${fmtMB(rootfsBig.tarSize)} rootfs: its new layer is ${builtLayerSize(b1200) ?? '?'} bytes of gzip.`);
       }
       const b = await appOn(bench, broken, true);
       appRow('broken', 'open', b.open, undefined, '');
@@ -322,6 +346,38 @@ async function main(): Promise<void> {
           nativeCpu: nat.seedfix?.cpu,
         });
       appRow('broken', 'verify the fixed image', b.extra.verifyFixed, undefined, '');
+    } finally {
+      await bench.close();
+    }
+  }
+  let floorMd = '';
+  if (!SKIP.has('floor')) {
+    // What each part of a job costs alone, in the same browser, and the least time the jobs could take from that.
+    const bench = await Bench.start(dist);
+    try {
+      await bench.setFile(big.tar);
+      const r = (await bench.page.evaluate(`window.bench.probe('floor')`)) as { primitives?: Primitives; error?: string };
+      if (!r.primitives) notes.push(`floor probe failed: ${r.error ?? 'no answer'}`);
+      else {
+        const p = r.primitives;
+        const target = (n?: NativeRun) => (n?.ok ? 0.8 * n.ms : undefined);
+        const frows: FloorRow[] = [
+          { f: verifyFloor(p, big.layer.size, big.layer.tarSize), targetMs: target(nat.verify1), appMs: appMs.verify },
+          { f: buildFloor(p, big.layer.tarSize, rootfsMix(rootfs.tar)), targetMs: target(nat.build), appMs: appMs.build },
+          { f: buildFloor(p, big.layer.tarSize, rootfsMix(rootfsBig.tar)), targetMs: target(nat.build12), appMs: appMs.build12 },
+        ];
+        floorMd = [
+          '## Floor: the least time these jobs can take here',
+          '',
+          `Each part of a job measured alone in the same Chromium, in one worker, with the engine\'s own code (test/bench/page/floor.ts): ${primitivesLine(p)}.`,
+          '',
+          floorTable(frows, cpus().length),
+          '',
+          'The floor assumes a perfect pool (no messages, copies or idle workers, nothing else on the machine): the serial part, then the larger of the longest single stream and all the work divided by the cores (test/bench/lib/floor.ts). A floor above the target means no scheduling can meet it on this machine: only cheaper parts can, and these are the JavaScript SHA-256 (no WebAssembly; WebCrypto has no streaming digest) and level-6 deflate (the browser\'s own CompressionStream is no faster, above).',
+          '',
+        ].join('\n');
+        console.log('\n' + floorMd);
+      }
     } finally {
       await bench.close();
     }
@@ -398,7 +454,7 @@ async function main(): Promise<void> {
     '',
     '## How to run',
     '',
-    '`npm run bench` (about 15 minutes on 2 cores; the first run also generates ~13 GB of inputs in .tmp/bench/, reused afterwards). `BENCH_REPEAT=N` (best of N, default 2), `BENCH_SKIP=native,app,ui,mem,scaling` to skip sections, `BENCH_MEM=512,1024,2048,4096` for the memory layer sizes (MiB). Chromium is Debian\'s /usr/bin/chromium (never downloaded), headless, fresh profile. Wall-clock ratios on a shared machine are noisy; the CPU-time ratio (all Chromium processes vs the native pipeline\'s processes) is the steadier comparison.',
+    '`npm run bench` (about 15 minutes on 2 cores; the first run also generates ~13 GB of inputs in .tmp/bench/, reused afterwards). `BENCH_REPEAT=N` (best of N, default 2), `BENCH_SKIP=native,app,floor,ui,mem,scaling` to skip sections, `BENCH_MEM=512,1024,2048,4096` for the memory layer sizes (MiB). Chromium is Debian\'s /usr/bin/chromium (never downloaded), headless, fresh profile. Wall-clock ratios on a shared machine are noisy; the CPU-time ratio (all Chromium processes vs the native pipeline\'s processes) is the steadier comparison.',
     '',
     '## Inputs',
     '',
@@ -412,6 +468,7 @@ async function main(): Promise<void> {
     '',
     t,
     '',
+    ...(floorMd ? [floorMd] : []),
     ...(mem.length
       ? [
           '## Memory while verifying',

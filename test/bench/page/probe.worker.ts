@@ -6,6 +6,7 @@ import { memoryScratch } from '../../../src/engine/env';
 import { decompressBlob } from '../../../src/engine/compress';
 import { Sha256 } from '../../../src/engine/digest';
 import { unpackLayer } from '../../../src/engine/layers/unpack';
+import { measurePrimitives } from './floor';
 
 /** The blob as a stream of 4 MiB Blob.slice() reads (large, short-lived ArrayBuffers instead of 64 KiB chunks). */
 function sliceStream(blob: Blob, piece = 4 << 20): ReadableStream<Uint8Array> {
@@ -55,6 +56,10 @@ onmessage = async (e: MessageEvent<[File, string]>) => {
     }
     const archive = await openImage(file, { scratch: memoryScratch() });
     const blob = archive.images[0].layers[0].blob!;
+    if (mode === 'floor') {
+      postMessage({ mode, primitives: await measurePrimitives(blob) });
+      return;
+    }
     let n = 0;
     if (mode === 'blob.stream') n = await drain(blob.stream());
     else if (mode === 'native-gunzip') n = await drain(blob.stream().pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>));
