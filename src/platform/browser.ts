@@ -46,6 +46,8 @@ export async function opfsScratch(): Promise<ClearableScratch | undefined> {
   }
 
   const writing = new Set<string>(); // files with an open handle: clear() leaves them alone
+  /** Writes smaller than this are gathered into one of this size (one buffer per open file). */
+  const GATHER = 1024 * 1024;
   return {
     async clear() {
       const names: string[] = [];
@@ -71,25 +73,48 @@ export async function opfsScratch(): Promise<ClearableScratch | undefined> {
         }
         throw new LwError('write-failed', msg, { entry: fileName });
       };
+      // Small writes are gathered into one 1 MiB write: each SyncAccessHandle.write() has a cost of its own. Measured
+      // in the bench page, fix wrote its 316 MB layer in 5,912 writes of ~53 KiB that took 2.2 s of the engine
+      // thread; gathered, that thread's share of fix fell by ~0.5 s. A storage failure still fails close() at the
+      // latest, so no file that lost bytes is ever handed out.
+      let pend = new Uint8Array(0);
+      let fill = 0;
+      const put = (bytes: Uint8Array) => {
+        let written: number;
+        try {
+          written = handle.write(bytes as Uint8Array<ArrayBuffer>, { at: offset });
+        } catch (e) {
+          return fail(`Could not write to browser storage (${(e as Error).message}); it may be full.`);
+        }
+        if (written !== bytes.byteLength)
+          fail(
+            `Browser storage accepted only ${written} of ${bytes.byteLength} bytes at offset ${offset}; ` +
+              'it is probably full (private windows have a small quota).',
+          );
+        offset += written;
+      };
+      const drain = () => {
+        if (fill) put(pend.subarray(0, fill));
+        fill = 0;
+      };
       return {
         async write(chunk: Uint8Array) {
           if (!open) fail('The scratch file was already closed.');
           if (chunk.byteLength === 0) return;
-          let written: number;
-          try {
-            written = handle.write(chunk as Uint8Array<ArrayBuffer>, { at: offset });
-          } catch (e) {
-            return fail(`Could not write to browser storage (${(e as Error).message}); it may be full.`);
+          if (chunk.byteLength >= GATHER) {
+            drain();
+            put(chunk);
+            return;
           }
-          if (written !== chunk.byteLength)
-            fail(
-              `Browser storage accepted only ${written} of ${chunk.byteLength} bytes at offset ${offset}; ` +
-                'it is probably full (private windows have a small quota).',
-            );
-          offset += written;
+          if (fill + chunk.byteLength > GATHER) drain();
+          if (pend.length === 0) pend = new Uint8Array(GATHER);
+          pend.set(chunk, fill);
+          fill += chunk.byteLength;
         },
         async close() {
           if (!open) fail('The scratch file was already closed.');
+          drain();
+          pend = new Uint8Array(0);
           try {
             handle.flush();
             const size = handle.getSize();
@@ -107,6 +132,8 @@ export async function opfsScratch(): Promise<ClearableScratch | undefined> {
         },
         async abort() {
           writing.delete(fileName);
+          pend = new Uint8Array(0);
+          fill = 0;
           if (open) {
             open = false;
             try {
