@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { opfsScratch } from '../../../src/platform/browser';
 import { LwError } from '../../../src/engine/errors';
+import { rng } from '../compress/property'; // seeded: the test's sizes and bytes are the same every run
 
 interface FakeFile {
   bytes: Uint8Array;
@@ -72,17 +73,6 @@ afterEach(() => {
   if (realNavigator) Object.defineProperty(globalThis, 'navigator', realNavigator);
   else delete (globalThis as { navigator?: unknown }).navigator;
 });
-
-/** xorshift32: the test's sizes and bytes are the same every run. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 describe('OPFS scratch files', () => {
   it('gathers small writes into few storage writes and keeps every byte in order', async () => {
