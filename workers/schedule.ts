@@ -1,7 +1,7 @@
 // Who goes first in the engine worker. The page diagnoses every image as soon as it opens; that automatic job
 // must not starve what the user asks for (listing files took 4x longer while it ran). User requests register
 // here while they run; a background job's reads wait at the gate (src/engine/io.ts gateReads) until none runs,
-// so the diagnosis pauses between 4 MiB reads and resumes where it stopped. Verify is not a pausing request: it
+// so the diagnosis pauses between 8 MiB reads and resumes where it stopped. Verify is not a pausing request: it
 // shares the diagnosis's layer reads (UnpackCache) and would otherwise wait for a paused reader.
 
 export class Scheduler {

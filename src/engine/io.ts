@@ -1,13 +1,16 @@
 // Reading a whole stored Blob as a stream. `Blob.stream()` hands out 64 KiB chunks; in Chromium a worker that is
 // busy for a whole multi-GB read lets them pile up before they are collected, so the renderer's RSS grows with the
-// blob (about a quarter of the bytes read, measured in test/bench/RESULTS.md). Reading the same bytes as 4 MiB
+// blob (about a quarter of the bytes read, measured in test/bench/RESULTS.md). Reading the same bytes as large
 // `blob.slice(a, b).arrayBuffer()` pieces — few, large, short-lived buffers — cut that growth by 40–56% at 1 GiB and
 // up for a 4–6% speed cost; what remains is the DecompressionStream's own output chunks (see RESULTS.md).
+// 8 MiB pieces rather than 4: each read is a round trip through the browser process; with 2 MiB hash batches
+// (digest/pool-hash.ts) verify of the bench's 403 MiB layer took ~9 % less time and CPU (5.2–5.9 s against
+// 5.6–6.6 s in runs taken in turn), for ~50 MiB more held at the peak, the same at every layer size.
 
 import { LwError, asLwError } from './errors';
 
 /** Bytes per read: large enough to amortise a read's cost, small enough to bound what is held at once. */
-export const SLICE_CHUNK = 4 * 1024 * 1024;
+export const SLICE_CHUNK = 8 * 1024 * 1024;
 
 export interface SliceStreamOptions {
   /** Bytes per read (default SLICE_CHUNK). */
@@ -18,7 +21,7 @@ export interface SliceStreamOptions {
 
 /**
  * Read gates, keyed by an op's AbortSignal (the one thing every read of an op is already given). The browser worker
- * registers one for its automatic diagnosis so the user's own requests go first: each 4 MiB read of that op waits
+ * registers one for its automatic diagnosis so the user's own requests go first: each 8 MiB read of that op waits
  * for the gate, which pauses the whole pull pipeline behind it (decompression, tar parsing) until the worker resumes it.
  */
 const readGates = new WeakMap<AbortSignal, () => Promise<void> | void>();

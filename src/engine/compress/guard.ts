@@ -30,7 +30,7 @@ const failed = (why: string) =>
 
 /**
  * `pool`: where the gzip is decoded and hashed — a pool worker, so the thread that writes the layer does neither
- * (its bytes go there in 1 MiB batches, with back-pressure); without one, this thread.
+ * (its bytes go there in 2 MiB batches, with back-pressure); without one, this thread.
  */
 export function decodeGuard(pool?: HashPool): DecodeGuard {
   if (typeof DecompressionStream === 'undefined')

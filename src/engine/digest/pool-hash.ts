@@ -4,14 +4,14 @@
 // guard's gunzip-and-hash stream (compress/gunzip-hash.ts) and the splicer's CRC-32 stream.
 //
 // - A stream's hash state lives in one worker; its chunks go there in order through a pool channel.
-// - Bytes travel in 1 MiB batches from a fixed set per stream: every chunk is copied into the current batch, a
+// - Bytes travel in 2 MiB batches (HASH_BATCH) from a fixed set per stream: every chunk is copied into the current batch, a
 //   full batch is transferred to the worker, which hashes it and transfers it back for reuse. The caller's chunks
 //   are never transferred (the stored bytes of a layer go on to the decompressor; the tar reader keeps views of
 //   decoded ones), and nothing is left for either side's garbage collector: measured in Chromium, transferring
 //   or cloning fresh buffers instead made the renderer grow by 350–1300 MiB while verifying a 1 GiB layer,
 //   because a worker that only hashes collects its received buffers late.
 // - Back-pressure: at most IN_FLIGHT batches per stream wait for the worker; update() waits beyond that, so a
-//   stream holds at most IN_FLIGHT + 1 MiB.
+//   stream holds at most IN_FLIGHT + 1 batches.
 // - Where the pool has no workers (none can be made, or they never start) the stream hashes in the calling
 //   thread, replaying what it had sent (kept until the worker first answers). A worker that fails or dies after
 //   it worked makes update()/hex() throw `worker-failed`: never a hang, never a wrong digest.
@@ -27,8 +27,8 @@ export interface HashPool {
   channel(): PoolChannel | undefined;
 }
 
-/** Bytes per message to a worker. */
-export const HASH_BATCH = 1024 * 1024;
+/** Bytes per message to a worker (2 MiB: half the messages of 1 MiB, ~9 % faster verify; see io.ts). */
+export const HASH_BATCH = 2 * 1024 * 1024;
 /** Batches of one stream in flight. */
 const IN_FLIGHT = 8;
 /** Streams of blobs smaller than this hash in the calling thread (starting a worker costs more). */
