@@ -91,7 +91,7 @@ export async function saveBlob(
     return 'downloaded';
   }
   let done = 0;
-  const reader = sliceStream(blob).getReader(); // 4 MiB reads: 64 KiB stream() chunks pile up (src/engine/io.ts)
+  const reader = sliceStream(blob).getReader(); // 8 MiB reads: 64 KiB stream() chunks pile up (src/engine/io.ts)
   try {
     opts.onProgress?.(0, blob.size);
     for (;;) {

@@ -23,7 +23,7 @@ export interface DecompressOptions {
    */
   nativeGunzip?: (() => TransformStream<Uint8Array, Uint8Array>) | null;
   /**
-   * Where the stored bytes come from; default io.ts sliceStream(blob) (4 MiB slices). Called once per read of the
+   * Where the stored bytes come from; default io.ts sliceStream(blob) (8 MiB slices). Called once per read of the
    * blob, so a second time when gzip restarts with our own
    * decoder (layers/unpack.ts hashes the stored bytes this way).
    */
