@@ -1,4 +1,4 @@
-// build: base image + app rootfs tarball(s) → a new image (issue 4; the seed's multi-layer build).
+// build: base image + app rootfs tarball(s) → a new image (issue 4; the Yocto patch's multi-layer build).
 
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -109,7 +109,7 @@ export const command: CliCommand = {
     const basePath = str(v.base);
     if (!basePath && str(v['base-tag'])) throw new LwError('invalid-argument', '--base-tag needs --base.', { field: 'baseTag' });
     if (basePath && !existsSync(basePath) && /^[\w.-]+(:\d+)?\/|:[\w.-]+$|^[a-z0-9.-]+$/.test(basePath))
-      // The seed refuses registry references too: layerwright only reads files, it never goes online.
+      // The Yocto patch refuses registry references too: layerwright only reads files, it never goes online.
       throw new LwError(
         'invalid-argument',
         `--base ${basePath} is not a file or folder. layerwright reads images from disk and never downloads; if this is a registry ` +

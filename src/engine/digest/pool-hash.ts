@@ -4,8 +4,8 @@
 // guard's gunzip-and-hash stream (compress/gunzip-hash.ts) and the splicer's CRC-32 stream.
 //
 // - A stream's hash state lives in one worker; its chunks go there in order through a pool channel.
-// - Bytes travel in 2 MiB batches (HASH_BATCH) from a fixed set per stream: every chunk is copied into the current batch, a
-//   full batch is transferred to the worker, which hashes it and transfers it back for reuse. The caller's chunks
+// - Bytes travel in 2 MiB batches (HASH_BATCH) from a fixed set per stream: every chunk is copied into the current
+//   batch, a full batch is transferred to the worker, which hashes it and transfers it back for reuse. The caller's chunks
 //   are never transferred (the stored bytes of a layer go on to the decompressor; the tar reader keeps views of
 //   decoded ones), and nothing is left for either side's garbage collector: measured in Chromium, transferring
 //   or cloning fresh buffers instead made the renderer grow by 350–1300 MiB while verifying a 1 GiB layer,
