@@ -3,7 +3,8 @@
 // (test/bench/page/probe.worker.ts) and prints the renderer's RSS over the run. MODEs: blob.stream,
 // blob.stream+sha, slices+sha, native-gunzip, native-gunzip+sha, native-gunzip+sha+yield, native-gunzip+slow,
 // slices-gunzip+sha, stream-gunzip+sha2, decompressBlob, decompressBlob+sha, decompressBlob(slices)+sha,
-// decompressBlob(stream)+sha, unpackLayer; sha256 (the incremental SHA-256's MiB/s in Chromium, no file read).
+// decompressBlob(stream)+sha, unpackLayer; sha256 (the incremental SHA-256's MiB/s in Chromium, no file read);
+// floor (each part of a job alone: test/bench/page/floor.ts, as the bench's Floor section runs it).
 // Build the bench page first (npm run bench does; or npx vite build --config test/bench/vite.bench.config.ts).
 
 import { readFileSync } from 'node:fs';
